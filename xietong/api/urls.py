@@ -1,0 +1,23 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from xietong.core import api as core_api
+
+from . import auth
+
+router = DefaultRouter()
+router.register("programmes", core_api.ProgrammeViewSet, basename="programme")
+router.register("regions", core_api.RegionViewSet, basename="region")
+router.register("partnerships", core_api.PartnershipViewSet, basename="partnership")
+router.register("org-units", core_api.OrgUnitViewSet, basename="orgunit")
+
+urlpatterns = [
+    path("v1/me/", core_api.me, name="api-me"),
+    path("v1/auth/token/", auth.LoginView.as_view(), name="api-token"),
+    path("v1/auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
+    path("v1/auth/logout-all/", auth.LogoutAllView.as_view(), name="api-logout-all"),
+    path("v1/", include((router.urls, "api"), namespace="v1")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+]
