@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -158,6 +159,9 @@ class ObjectEditView(ObjectFormMixin, generic.UpdateView):
 
 class ObjectDeleteView(ScopedMixin, generic.DeleteView):
     template_name = "core/object_confirm_delete.html"
+
+    def get_form_class(self):
+        return forms.Form  # confirmation only; the model's form (if any) does not apply
 
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)

@@ -63,34 +63,34 @@ UNITS = {
         ("投资促进中心", OrgUnit.Kind.AGENCY, "产业促进局", "023-67880216"),
     ],
     "万州区": [
-        ("区政府办公室", OrgUnit.Kind.LEADERSHIP, None, "023-58221001"),
-        ("区发展改革委", OrgUnit.Kind.BUREAU, None, "023-58221120"),
-        ("区经济信息委", OrgUnit.Kind.BUREAU, None, "023-58221236"),
-        ("区科技局", OrgUnit.Kind.BUREAU, None, "023-58221318"),
-        ("区商务委", OrgUnit.Kind.BUREAU, None, "023-58221425"),
-        ("区招商投资促进局", OrgUnit.Kind.BUREAU, None, "023-58221566"),
-        ("区人力社保局", OrgUnit.Kind.BUREAU, None, "023-58221602"),
+        ("政府办公室", OrgUnit.Kind.LEADERSHIP, None, "023-58221001"),
+        ("发展改革委", OrgUnit.Kind.BUREAU, None, "023-58221120"),
+        ("经济信息委", OrgUnit.Kind.BUREAU, None, "023-58221236"),
+        ("科技局", OrgUnit.Kind.BUREAU, None, "023-58221318"),
+        ("商务委", OrgUnit.Kind.BUREAU, None, "023-58221425"),
+        ("招商投资促进局", OrgUnit.Kind.BUREAU, None, "023-58221566"),
+        ("人力社保局", OrgUnit.Kind.BUREAU, None, "023-58221602"),
         ("万州经济技术开发区管委会", OrgUnit.Kind.AGENCY, None, "023-58221780"),
     ],
     "渝中区": [
-        ("区发展改革委", OrgUnit.Kind.BUREAU, None, "023-63891201"),
-        ("区商务委", OrgUnit.Kind.BUREAU, None, "023-63891305"),
-        ("区投资促进中心", OrgUnit.Kind.AGENCY, None, "023-63891410"),
+        ("发展改革委", OrgUnit.Kind.BUREAU, None, "023-63891201"),
+        ("商务委", OrgUnit.Kind.BUREAU, None, "023-63891305"),
+        ("投资促进中心", OrgUnit.Kind.AGENCY, None, "023-63891410"),
     ],
     "城口县": [
-        ("县发展改革委", OrgUnit.Kind.BUREAU, None, "023-59221102"),
-        ("县经济信息委", OrgUnit.Kind.BUREAU, None, "023-59221230"),
-        ("县招商投资促进中心", OrgUnit.Kind.AGENCY, None, "023-59221355"),
+        ("发展改革委", OrgUnit.Kind.BUREAU, None, "023-59221102"),
+        ("经济信息委", OrgUnit.Kind.BUREAU, None, "023-59221230"),
+        ("招商投资促进中心", OrgUnit.Kind.AGENCY, None, "023-59221355"),
     ],
     "沙坪坝区": [
-        ("区发展改革委", OrgUnit.Kind.BUREAU, None, "023-65361120"),
-        ("区经济信息委", OrgUnit.Kind.BUREAU, None, "023-65361245"),
-        ("区科技局", OrgUnit.Kind.BUREAU, None, "023-65361318"),
+        ("发展改革委", OrgUnit.Kind.BUREAU, None, "023-65361120"),
+        ("经济信息委", OrgUnit.Kind.BUREAU, None, "023-65361245"),
+        ("科技局", OrgUnit.Kind.BUREAU, None, "023-65361318"),
     ],
     "奉节县": [
-        ("县发展改革委", OrgUnit.Kind.BUREAU, None, "023-56551106"),
-        ("县经济信息委", OrgUnit.Kind.BUREAU, None, "023-56551223"),
-        ("县商务委", OrgUnit.Kind.BUREAU, None, "023-56551340"),
+        ("发展改革委", OrgUnit.Kind.BUREAU, None, "023-56551106"),
+        ("经济信息委", OrgUnit.Kind.BUREAU, None, "023-56551223"),
+        ("商务委", OrgUnit.Kind.BUREAU, None, "023-56551340"),
     ],
 }
 
@@ -131,7 +131,7 @@ USERS = [
         "刘洋",
         "万州区经济信息委科员",
         Role.DEPARTMENT_STAFF,
-        {"unit": ("万州区", "区经济信息委")},
+        {"unit": ("万州区", "经济信息委")},
     ),
     (
         "lj_sector",
@@ -186,7 +186,7 @@ def load() -> dict[str, int]:
         )
     units = {}
     for region_name, rows in UNITS.items():
-        for name, kind, parent, phone in rows:
+        for order, (name, kind, parent, phone) in enumerate(rows, start=1):
             units[(region_name, name)], _ = OrgUnit.objects.update_or_create(
                 region=regions[region_name],
                 name=name,
@@ -194,6 +194,7 @@ def load() -> dict[str, int]:
                     "kind": kind,
                     "parent": units.get((region_name, parent)) if parent else None,
                     "phone": phone,
+                    "sort_order": order * 10,
                 },
             )
     for username, full_name, title, role, where in USERS:

@@ -64,7 +64,7 @@ class PartnershipForm(ScopedModelForm):
 class OrgUnitForm(ScopedModelForm):
     class Meta:
         model = OrgUnit
-        fields = ["region", "name", "kind", "parent", "phone", "is_active"]
+        fields = ["region", "name", "kind", "parent", "phone", "sort_order", "is_active"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -165,12 +165,15 @@ class OrgUnit(models.Model):
         verbose_name=_("parent unit"),
     )
     phone = models.CharField(_("office phone"), max_length=30, blank=True)
+    sort_order = models.PositiveSmallIntegerField(
+        _("order"), default=100, help_text=_("Smaller numbers come first in lists.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("org unit")
         verbose_name_plural = _("org units")
-        ordering = ["region__name", "name"]
+        ordering = ["region__name", "sort_order", "name"]
         constraints = [
             models.UniqueConstraint(fields=["region", "name"], name="orgunit_unique_name"),
         ]

@@ -43,7 +43,7 @@ def home(request):
     """The user's partnerships with their sides, departments and members."""
     user = request.user
     pairs = list(scope.partnerships(user))
-    units = scope.org_units(user).filter(is_active=True).order_by("name")
+    units = scope.org_units(user).filter(is_active=True)
     units_by_region: dict[int, list[OrgUnit]] = {}
     for unit in units:
         units_by_region.setdefault(unit.region_id, []).append(unit)

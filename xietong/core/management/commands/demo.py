@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from xietong.core import demo
 
@@ -18,6 +20,7 @@ class Command(BaseCommand):
                     "{users} users.".format(**counts)
                 )
             )
-        self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
-        for username, full_name, _title, role, _where in demo.USERS:
-            self.stdout.write(f"  {username:<14} {full_name:<8} {role.label}")
+        self.stdout.write(f"Demo logins (password for every account: {demo.DEMO_PASSWORD}):")
+        with translation.override(settings.LANGUAGE_CODE):
+            for username, full_name, title, role, _where in demo.USERS:
+                self.stdout.write(f"  {username:<14} {full_name}（{role.label}）· {title}")
