@@ -320,7 +320,11 @@ class OrgUnitDetail(OrgUnitMixin, ObjectDetailView):
 
 class OrgUnitCreate(OrgUnitMixin, ObjectCreateView):
     def get_initial(self):
-        return {"region": self.request.GET.get("region")}
+        regions = scope.manageable_regions(self.request.user)
+        region = self.request.GET.get("region")
+        if not region and regions.count() == 1:
+            region = regions.get().pk
+        return {"region": region}
 
 
 class OrgUnitEdit(OrgUnitMixin, ObjectEditView):
