@@ -147,3 +147,8 @@ def test_it_shows_the_administrator_the_role_management(world, login):
     html = client.get(f"/people/{person.pk}/").content.decode()
     assert f"/people/{person.pk}/roles/new/" in html
     assert "产业促进局" in html
+
+
+def test_it_counts_the_records_of_a_list(world, login):
+    html = login(world.users["system_admin"]).get("/partnerships/").content.decode()
+    assert "共 3 条记录" in html
