@@ -117,3 +117,11 @@ def test_it_gives_the_administrator_no_scope(db):
     with pytest.raises(ValidationError) as err:
         membership.full_clean()
     assert "role" in err.value.message_dict
+
+
+def test_it_keeps_administrator_and_auditor_apart(db):
+    user = UserFactory()
+    Membership.objects.create(user=user, role=Role.SYSTEM_ADMIN)
+    with pytest.raises(ValidationError) as err:
+        Membership(user=user, role=Role.SECURITY_AUDITOR).full_clean()
+    assert "role" in err.value.message_dict

@@ -48,10 +48,15 @@ class LoginView(knox_views.LoginView):
     def get_user_serializer_class(self):
         return None
 
+    def get_authenticate_header(self, request):
+        # Wrong credentials are a 401 that names the scheme to use, not a 403.
+        return "Token"
+
 
 class LogoutView(knox_views.LogoutView):
     """Revoke the token used for this request."""
 
+    @extend_schema(request=None, responses={204: None})
     def post(self, request, format=None):
         record(SecurityEvent.Kind.TOKEN_REVOKED, request._request, user=request.user)
         return super().post(request, format=format)
@@ -60,6 +65,7 @@ class LogoutView(knox_views.LogoutView):
 class LogoutAllView(knox_views.LogoutAllView):
     """Revoke every token of the signed-in user."""
 
+    @extend_schema(request=None, responses={204: None})
     def post(self, request, format=None):
         record(SecurityEvent.Kind.TOKEN_REVOKED, request._request, user=request.user, detail="all")
         return super().post(request, format=format)

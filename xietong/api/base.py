@@ -3,21 +3,51 @@
 from __future__ import annotations
 
 from django.db import transaction
-from rest_framework import viewsets
+from django_filters.filters import QuerySetRequestMixin
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import filters, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from xietong.core import scope
+
+# The permission a request method asks for on an existing object.
+WRITE_ACTIONS = {"PUT": "change", "PATCH": "change", "DELETE": "delete"}
+
+
+class ScopedFilterBackend(DjangoFilterBackend):
+    """django-filter, with the choices of related-object filters taken from the user's scope.
+
+    Filtering on an object out of scope then answers exactly as filtering on one that does
+    not exist (400, "select a valid choice"), so a filter never confirms that an id exists.
+    """
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        for item in filterset.filters.values():  # the filterset's own copies
+            model = (
+                getattr(item.queryset, "model", None)
+                if isinstance(item, QuerySetRequestMixin)
+                else None
+            )
+            if model is not None and scope.is_scoped(model):
+                item.queryset = scope.queryset(request.user, model)
+        return filterset
 
 
 class ScopedViewSet(viewsets.ModelViewSet):
     """List and detail come from ``scope.queryset``: out of scope means 404.
 
-    A write on a visible object that the role may not do is 403; creation is checked with
-    the validated data as context (e.g. the region of a new org unit).
+    A write the role may not do is 403, checked before the payload is validated, so that
+    validation errors tell a role nothing about what it may not write. Creation is checked
+    again with the validated data as context (e.g. the region of a new org unit), and a
+    change that moves an object must land it where the user may create one.
     """
 
     model = None
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    filter_backends = [ScopedFilterBackend, filters.SearchFilter, filters.OrderingFilter]
 
     def get_queryset(self):
         return scope.queryset(self.request.user, self.model)
@@ -25,6 +55,17 @@ class ScopedViewSet(viewsets.ModelViewSet):
     def _check(self, action, obj=None, **ctx):
         if not scope.can(self.request.user, action, self.model, obj, **ctx):
             raise PermissionDenied()
+
+    def get_object(self):
+        obj = super().get_object()  # 404 when out of scope
+        action = WRITE_ACTIONS.get(self.request.method)
+        if action:
+            self._check(action, obj)
+        return obj
+
+    def create(self, request, *args, **kwargs):
+        self._check("create")
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         ctx = {k: serializer.validated_data.get(k) for k in ("programme", "region")}

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import ProtectedError
-from drf_spectacular.utils import extend_schema
+import copy
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, Q
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
@@ -15,23 +20,23 @@ from .models import Membership, OrgUnit, Partnership, Programme, Region
 
 
 class ModelCleanMixin:
-    """Run the model's own ``clean()`` so the API enforces the rules the forms do."""
+    """Run the model's own ``clean()`` so the API enforces the rules the forms do.
+
+    The rules are tried on a copy: the instance being changed keeps its stored values until
+    the change is saved (the permission checks read them).
+    """
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        instance = self.instance or self.Meta.model()
+        instance = copy.copy(self.instance) if self.instance else self.Meta.model()
         for key, value in attrs.items():
             setattr(instance, key, value)
         try:
             instance.clean()
-        except Exception as exc:
-            from django.core.exceptions import ValidationError as DjangoValidationError
-
-            if isinstance(exc, DjangoValidationError):
-                raise serializers.ValidationError(
-                    getattr(exc, "message_dict", {"non_field_errors": exc.messages})
-                ) from exc
-            raise
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(
+                getattr(exc, "message_dict", {"non_field_errors": exc.messages})
+            ) from exc
         return attrs
 
 
@@ -127,10 +132,28 @@ class RegionViewSet(ProtectedDeleteMixin, ScopedViewSet):
     ordering_fields = ["name", "division_code"]
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class EitherSideFilter(filters.ModelChoiceFilter):
+    """A region on either side of a partnership."""
+
+    def filter(self, qs, value):
+        if value in ([], (), {}, "", None):
+            return qs
+        return qs.filter(Q(developed_side=value) | Q(partner_side=value))
+
+
+class PartnershipFilter(filters.FilterSet):
+    region = EitherSideFilter(queryset=Region.objects.all(), label="Region (either side)")
+
+    class Meta:
+        model = Partnership
+        fields = ["programme", "status", "developed_side", "partner_side", "region"]
+
+
 class PartnershipViewSet(ProtectedDeleteMixin, ScopedViewSet):
     model = Partnership
     serializer_class = PartnershipSerializer
-    filterset_fields = ["programme", "status", "developed_side", "partner_side"]
+    filterset_class = PartnershipFilter
     search_fields = ["developed_side__name", "partner_side__name"]
     ordering_fields = ["start_date", "id"]
 

@@ -15,7 +15,7 @@ def shell(request):
             "programmes": g.admin,
             "regions": g.admin or bool(g.manage_programmes),
             "people": g.admin or g.internal,
-            "audit": g.auditor,
+            "audit": scope.can_read_audit(user),
             "pairs": not (g.auditor and not (g.admin or g.internal or g.read_regions)),
         },
     }

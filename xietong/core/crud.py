@@ -7,6 +7,7 @@ object is a 403 (recorded as a security event).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,16 +27,19 @@ from . import scope
 
 @dataclass(frozen=True)
 class Column:
-    """A table column: a header and an attribute path (``a.b``) or a callable on the row."""
+    """A table column: a header and an attribute path (``a.b``), a method name, or a callable.
+
+    Choice fields show their display value; the first column links to the detail page.
+    """
 
     label: Any
-    attr: str
-    link: bool = False
+    attr: str | Callable[[Any], Any]
 
     def value(self, obj):
-        if callable(getattr(type(obj), self.attr, None)) and not isinstance(
-            getattr(type(obj), self.attr), property
-        ):
+        if callable(self.attr):
+            return self.attr(obj)
+        member = getattr(type(obj), self.attr, None)
+        if callable(member) and not isinstance(member, property):
             return getattr(obj, self.attr)()
         value = obj
         for part in self.attr.split("."):
@@ -88,11 +92,15 @@ class ObjectListView(ScopedMixin, generic.ListView):
             for name in self.search_fields:
                 cond |= Q(**{f"{name}__icontains": q})
             qs = qs.filter(cond)
-        for param, _label, _choices in self.filters:
+        for param, _label, choices in self.filters:
             value = self.request.GET.get(param)
-            if value:
-                qs = qs.filter(**{param: value})
+            if value and value in {str(key) for key, _text in choices}:
+                qs = self.filter_queryset(qs, param, value)
         return qs
+
+    def filter_queryset(self, qs, param: str, value: str):
+        """Apply one filter of ``filters``; override for filters that are not a field."""
+        return qs.filter(**{param: value})
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -27,6 +27,10 @@ def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) ->
             ws.append(values)
             for i, v in enumerate(values):
                 widths[i] = max(widths[i], min(len(str(v)) + 2, 60))
+                if isinstance(v, str) and v.startswith("="):
+                    # openpyxl stores "=…" as a formula; a name typed by a user must stay
+                    # text, or opening the export would run it.
+                    ws.cell(row=ws.max_row, column=i + 1).data_type = "s"
         for i, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(width, 8)
         ws.freeze_panes = "A2"

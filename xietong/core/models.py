@@ -211,10 +211,6 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
 
-    @property
-    def roles_display(self) -> str:
-        return "、".join(sorted({str(m.get_role_display()) for m in self.memberships.all()}))
-
 
 class Role(models.TextChoices):
     PROGRAMME_COORDINATOR = "programme_coordinator", _("Programme coordinator")
@@ -296,6 +292,14 @@ class Membership(models.Model):
             (self.programme_id, self.partnership_id, self.region_id, self.org_unit_id)
         ):
             errors["role"] = _("This role applies to the whole platform and takes no scope.")
+        duties = {Role.SYSTEM_ADMIN, Role.SECURITY_AUDITOR}
+        if self.role in duties and self.user_id:
+            other = (duties - {self.role}).pop()
+            if self.user.memberships.filter(role=other).exclude(pk=self.pk).exists():
+                errors["role"] = _(
+                    "Separation of duties: one person cannot be both system administrator "
+                    "and security auditor."
+                )
         if (
             self.partnership_id
             and self.region_id

@@ -17,6 +17,21 @@ Rules, by role (memberships carry the scope):
 - sector group member: one side of one pair, read-only here.
 - enterprise user: the partnerships of its region, nothing internal (no units, no people).
 - leader: reads a programme or a partnership, never writes.
+
+What follows from them:
+
+- Whoever sees a partnership sees its programme and its two regions. A programme
+  coordinator also sees the regions that are in no partnership yet (it creates regions
+  before pairing them), but not the regions of other programmes' pairs.
+- Internal roles (every role but the enterprise user and the auditor) see the org units of
+  the regions of their partnerships and the people who hold a role there; of a person's
+  roles they see only those whose scope they see. The others see no units and no people,
+  not even their own account (the administrator sees everything).
+- "Creates and changes" is not "deletes": only the administrator deletes programmes,
+  regions and partnerships; org units are deleted by the administrator and by the
+  partnership coordinators of their side.
+
+``tests/core/test_isolation.py`` holds the same rules as a table, run for every role.
 """
 
 from __future__ import annotations
@@ -107,72 +122,89 @@ def _partnership_q(g: Grants) -> Q | None:
 def partnerships(user: User) -> QuerySet[Partnership]:
     qs = Partnership.objects.select_related("programme", "developed_side", "partner_side")
     q = _partnership_q(grants(user))
-    return qs if q is None else qs.filter(q)
+    return _ordered(qs if q is None else qs.filter(q))
 
 
-def _visible_region_ids(user: User) -> QuerySet | None:
-    g = grants(user)
-    if g.admin or g.manage_programmes:
-        return None
-    ps = partnerships(user)
-    return Region.objects.filter(
-        Q(pk__in=ps.values("developed_side")) | Q(pk__in=ps.values("partner_side"))
-    ).values("pk")
+def _ordered(qs: QuerySet) -> QuerySet:
+    """Spell out the model's ordering: Django drops ``Meta.ordering`` once a list annotates
+    counts (GROUP BY), and pages of an unordered list may repeat or skip rows."""
+    return qs.order_by(*qs.model._meta.ordering)
+
+
+def _side_ids(pairs: QuerySet[Partnership]) -> Q:
+    """Regions that are a side of one of ``pairs``."""
+    return Q(pk__in=pairs.values("developed_side")) | Q(pk__in=pairs.values("partner_side"))
 
 
 def regions(user: User) -> QuerySet[Region]:
     g = grants(user)
-    if g.auditor and not (g.admin or g.internal or g.read_regions):
-        return Region.objects.none()
-    ids = _visible_region_ids(user)
-    return Region.objects.all() if ids is None else Region.objects.filter(pk__in=ids)
+    if g.admin:
+        return _ordered(Region.objects.all())
+    q = _side_ids(partnerships(user).order_by())
+    if g.manage_programmes:
+        q |= ~_side_ids(Partnership.objects.order_by())
+    return _ordered(Region.objects.filter(q))
 
 
 def programmes(user: User) -> QuerySet[Programme]:
     g = grants(user)
     if g.admin:
-        return Programme.objects.all()
-    return Programme.objects.filter(
-        Q(pk__in=g.read_programmes) | Q(pk__in=partnerships(user).values("programme"))
-    ).distinct()
+        return _ordered(Programme.objects.all())
+    return _ordered(
+        Programme.objects.filter(
+            Q(pk__in=g.read_programmes)
+            | Q(pk__in=partnerships(user).order_by().values("programme"))
+        )
+    )
 
 
 def org_units(user: User) -> QuerySet[OrgUnit]:
     g = grants(user)
     qs = OrgUnit.objects.select_related("region", "parent")
     if g.admin:
-        return qs
+        return _ordered(qs)
     if not g.internal:
         return qs.none()
-    ps = partnerships(user)
-    return qs.filter(
-        Q(region_id__in=ps.values("developed_side")) | Q(region_id__in=ps.values("partner_side"))
-    )
+    sides = Region.objects.filter(_side_ids(partnerships(user).order_by())).values("pk")
+    return _ordered(qs.filter(region__in=sides))
 
 
 def users(user: User) -> QuerySet[User]:
     """People: everyone for the administrator, the members of visible pairs for staff."""
     g = grants(user)
     if g.admin:
-        return User.objects.all()
+        return _ordered(User.objects.all())
     if not g.internal:
-        return User.objects.filter(pk=user.pk)
-    ps = partnerships(user)
-    region_ids = Region.objects.filter(
-        Q(pk__in=ps.values("developed_side")) | Q(pk__in=ps.values("partner_side"))
-    ).values("pk")
-    member_q = (
-        Q(memberships__partnership__in=ps)
-        | Q(memberships__org_unit__region__in=region_ids)
-        | Q(memberships__programme__in=ps.values("programme"))
-        | Q(pk=user.pk)
-    )
-    return User.objects.filter(member_q).distinct()
+        return User.objects.none()
+    member_ids = memberships(user).order_by().values("user_id")
+    return _ordered(User.objects.filter(Q(pk__in=member_ids) | Q(pk=user.pk)))
 
 
 def memberships(user: User) -> QuerySet[Membership]:
-    related = ("user", "programme", "partnership", "region", "org_unit__region")
-    return Membership.objects.filter(user__in=users(user)).select_related(*related)
+    """Roles whose scope the user sees (a person's roles elsewhere stay hidden)."""
+    g = grants(user)
+    related = (
+        "user",
+        "programme",
+        "partnership__developed_side",
+        "partnership__partner_side",
+        "region",
+        "org_unit__region",
+    )
+    qs = Membership.objects.select_related(*related)
+    if g.admin:
+        return _ordered(qs)
+    if not g.internal:
+        return qs.none()
+    pairs = partnerships(user).order_by()
+    sides = Region.objects.filter(_side_ids(pairs)).values("pk")
+    in_scope = (
+        Q(partnership__in=pairs.values("pk"))
+        | Q(org_unit__region__in=sides)
+        | Q(partnership__isnull=True, programme__in=pairs.values("programme"))
+        | Q(partnership__isnull=True, org_unit__isnull=True, region__in=sides)
+    )
+    return _ordered(qs.filter(in_scope | Q(user=user)))
 
 
 _QUERYSETS = {
@@ -190,6 +222,11 @@ def register(model: type[Model], function) -> None:
     _QUERYSETS[model] = function
 
 
+def is_scoped(model: type[Model]) -> bool:
+    """Does ``core.scope`` know who may see rows of ``model``?"""
+    return model in _QUERYSETS
+
+
 def queryset(user: User, model: type[Model]) -> QuerySet:
     return _QUERYSETS[model](user)
 
@@ -203,7 +240,9 @@ def get_or_404(user: User, model: type[Model], **lookup) -> Model:
 
 
 def can_read_audit(user: User) -> bool:
-    return grants(user).auditor
+    """Separation of duties: an administrator never reads the audit log, auditor or not."""
+    g = grants(user)
+    return g.auditor and not g.admin
 
 
 def can(user: User, action: Action, model: type[Model], obj: Model | None = None, **ctx) -> bool:
@@ -217,24 +256,26 @@ def can(user: User, action: Action, model: type[Model], obj: Model | None = None
         return model in _QUERYSETS and (
             obj is None or queryset(user, model).filter(pk=obj.pk).exists()
         )
-    if model in (User, Membership):
-        return g.admin
-    if model is Programme:
+    if model in (User, Membership, Programme):
         return g.admin
     if model is Region:
-        return g.admin or bool(g.manage_programmes)
+        return g.admin or (bool(g.manage_programmes) and action != "delete")
     if model is Partnership:
-        programme_id = obj.programme_id if obj else _id(ctx.get("programme"))
         if g.admin:
             return True
+        if action == "delete":
+            return False
+        programme_id = obj.programme_id if obj else _id(ctx.get("programme"))
         if programme_id is None:
             return bool(g.manage_programmes)
         return programme_id in g.manage_programmes
     if model is OrgUnit:
-        region_id = obj.region_id if obj else _id(ctx.get("region"))
         if g.admin:
             return True
-        managed = set(g.manage_unit_regions) | _programme_region_ids(g)
+        region_id = obj.region_id if obj else _id(ctx.get("region"))
+        managed = set(g.manage_unit_regions)
+        if action != "delete":
+            managed |= _programme_region_ids(g)
         return bool(managed) if region_id is None else region_id in managed
     return False
 

@@ -6,14 +6,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count, Prefetch
-from django.http import HttpResponseRedirect, JsonResponse
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
 from huey.contrib.djhuey import HUEY
 
 from . import scope
@@ -36,6 +38,7 @@ from .forms import (
 )
 from .middleware import SESSION_PARTNERSHIP
 from .models import Membership, OrgUnit, Partnership, Programme, Region, SecurityEvent, User
+from .queries import members_by_partnership
 
 
 @login_required
@@ -47,32 +50,13 @@ def home(request):
     units_by_region: dict[int, list[OrgUnit]] = {}
     for unit in units:
         units_by_region.setdefault(unit.region_id, []).append(unit)
-    people = (
-        scope.users(user)
-        .filter(is_active=True)
-        .prefetch_related(
-            Prefetch(
-                "memberships",
-                queryset=Membership.objects.select_related("org_unit", "partnership", "region"),
-            )
-        )
-    )
-    members_by_pair: dict[int, list[tuple[User, Membership]]] = {p.pk: [] for p in pairs}
-    for person in people:
-        for m in person.memberships.all():
-            for pair in pairs:
-                if (
-                    m.partnership_id == pair.pk
-                    or (m.org_unit_id and m.org_unit.region_id in pair.region_ids)
-                    or (m.programme_id == pair.programme_id and m.programme_id)
-                ):
-                    members_by_pair[pair.pk].append((person, m))
+    members = members_by_partnership(user, pairs)
     cards = [
         {
             "pair": pair,
-            "current": request.partnership and pair.pk == request.partnership.pk,
+            "current": bool(request.partnership) and pair.pk == request.partnership.pk,
             "sides": [(side, units_by_region.get(side.pk, [])) for side in pair.sides],
-            "members": members_by_pair[pair.pk],
+            "members": members[pair.pk],
         }
         for pair in pairs
     ]
@@ -113,14 +97,19 @@ class ProgrammeMixin:
 
 class ProgrammeList(ProgrammeMixin, ObjectListView):
     columns = [
-        Column(gettext_lazy("Name"), "name", link=True),
+        Column(gettext_lazy("Name"), "name"),
         Column(gettext_lazy("Code"), "code"),
         Column(gettext_lazy("Partnerships"), "pair_count"),
     ]
     search_fields = ["name", "code"]
 
     def get_queryset(self):
-        return super().get_queryset().annotate(pair_count=Count("partnerships"))
+        visible = scope.partnerships(self.request.user).order_by().values("pk")
+        return (
+            super()
+            .get_queryset()
+            .annotate(pair_count=Count("partnerships", filter=Q(partnerships__in=visible)))
+        )
 
 
 class ProgrammeDetail(ProgrammeMixin, ObjectDetailView):
@@ -160,7 +149,7 @@ class RegionMixin:
 
 class RegionList(RegionMixin, ObjectListView):
     columns = [
-        Column(gettext_lazy("Name"), "name", link=True),
+        Column(gettext_lazy("Name"), "name"),
         Column(gettext_lazy("Kind"), "kind"),
         Column(gettext_lazy("GB/T 2260 code"), "division_code"),
         Column(gettext_lazy("Departments"), "unit_count"),
@@ -169,7 +158,12 @@ class RegionList(RegionMixin, ObjectListView):
     filters = [("kind", gettext_lazy("Kind"), Region.Kind.choices)]
 
     def get_queryset(self):
-        return super().get_queryset().annotate(unit_count=Count("org_units"))
+        visible = scope.org_units(self.request.user).order_by().values("pk")
+        return (
+            super()
+            .get_queryset()
+            .annotate(unit_count=Count("org_units", filter=Q(org_units__in=visible)))
+        )
 
 
 class RegionDetail(RegionMixin, ObjectDetailView):
@@ -215,7 +209,7 @@ class PartnershipMixin:
 
 class PartnershipList(PartnershipMixin, ObjectListView):
     columns = [
-        Column(gettext_lazy("Partnership"), "__str__", link=True),
+        Column(gettext_lazy("Partnership"), "__str__"),
         Column(gettext_lazy("Programme"), "programme.name"),
         Column(gettext_lazy("Developed side"), "developed_side.name"),
         Column(gettext_lazy("Partner side"), "partner_side.name"),
@@ -243,11 +237,9 @@ class PartnershipDetail(PartnershipMixin, ObjectDetailView):
         context["sides"] = [
             (side, [u for u in units if u.region_id == side.pk]) for side in self.object.sides
         ]
-        context["members"] = (
-            scope.memberships(self.request.user)
-            .filter(partnership=self.object)
-            .order_by("region__name", "role")
-        )
+        context["members"] = members_by_partnership(self.request.user, [self.object])[
+            self.object.pk
+        ]
         return context
 
 
@@ -274,7 +266,7 @@ class OrgUnitMixin:
 
 class OrgUnitList(OrgUnitMixin, ObjectListView):
     columns = [
-        Column(gettext_lazy("Name"), "name", link=True),
+        Column(gettext_lazy("Name"), "name"),
         Column(gettext_lazy("Region"), "region.name"),
         Column(gettext_lazy("Type"), "kind"),
         Column(gettext_lazy("Parent unit"), "parent.name"),
@@ -285,8 +277,8 @@ class OrgUnitList(OrgUnitMixin, ObjectListView):
 
     def get_queryset(self):
         qs = super().get_queryset()
-        side = self.request.GET.get("region")
-        if side:
+        side = self.request.GET.get("region", "")
+        if side.isdigit():
             return qs.filter(region_id=side)
         pair = self.request.partnership
         return qs.filter(region_id__in=pair.region_ids) if pair else qs
@@ -345,21 +337,33 @@ class PersonMixin:
 
 
 class PersonList(PersonMixin, ObjectListView):
-    template_name = "core/object_list.html"
     columns = [
-        Column(gettext_lazy("Username"), "username", link=True),
+        Column(gettext_lazy("Username"), "username"),
         Column(gettext_lazy("Full name"), "full_name"),
         Column(gettext_lazy("Job title"), "title"),
-        Column(gettext_lazy("Roles"), "roles_display"),
+        Column(
+            gettext_lazy("Roles"),
+            lambda person: "、".join(
+                sorted({str(m.get_role_display()) for m in person.visible_memberships})
+            ),
+        ),
         Column(gettext_lazy("Active"), "is_active"),
     ]
     search_fields = ["username", "full_name", "email"]
-    filters = [
-        ("memberships__role", gettext_lazy("Role"), Membership._meta.get_field("role").choices)
-    ]
+    filters = [("role", gettext_lazy("Role"), Membership._meta.get_field("role").choices)]
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("memberships").distinct()
+        # Only roles whose scope the viewer sees are shown or filtered on.
+        visible = scope.memberships(self.request.user)
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(Prefetch("memberships", visible, to_attr="visible_memberships"))
+        )
+
+    def filter_queryset(self, qs, param, value):
+        visible = scope.memberships(self.request.user).filter(role=value)
+        return qs.filter(pk__in=visible.values("user_id"))
 
 
 class PersonDetail(PersonMixin, ObjectDetailView):
@@ -432,16 +436,22 @@ def membership_delete(request, pk, membership_pk):
 # --- Health and errors ------------------------------------------------------------------
 
 
-@require_GET
+@never_cache
+@require_safe
 def healthz(request):
-    """200 when the database and the job queue answer; 503 otherwise."""
+    """200 when the database and the job queue answer; 503 (never 500) otherwise.
+
+    The middleware leaves the session alone on this path (core.middleware.SESSIONLESS_PATHS),
+    so a load balancer, or a browser with a stale cookie, gets an answer while the
+    database is down.
+    """
     checks = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
         checks["database"] = "ok"
-    except Exception as exc:
+    except Exception as exc:  # whatever the driver raises, the answer is "unavailable"
         checks["database"] = f"error: {exc.__class__.__name__}"
     try:
         HUEY.pending_count()
@@ -464,4 +474,5 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "500.html", status=500)
+    # No request context: its processors read the database, which may be what failed.
+    return HttpResponseServerError(loader.render_to_string("500.html"))
