@@ -60,8 +60,13 @@ def home(request):
         }
         for pair in pairs
     ]
+    # One's own roles, whatever their scope (an enterprise user sees no one else's).
     my_roles = Membership.objects.filter(user=user).select_related(
-        "programme", "partnership", "region", "org_unit__region"
+        "programme",
+        "partnership__developed_side",
+        "partnership__partner_side",
+        "region",
+        "org_unit__region",
     )
     return render(
         request,
