@@ -5,7 +5,16 @@ from datetime import date
 import factory
 from factory.django import DjangoModelFactory
 
-from xietong.core.models import Membership, OrgUnit, Partnership, Programme, Region, Role, User
+from xietong.core.models import (
+    Membership,
+    OrgUnit,
+    Partnership,
+    Programme,
+    Region,
+    Role,
+    SecurityEvent,
+    User,
+)
 
 PASSWORD = "Correct-Horse-42"
 
@@ -74,3 +83,13 @@ class MembershipFactory(DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     role = Role.LEADER
+
+
+class SecurityEventFactory(DjangoModelFactory):
+    class Meta:
+        model = SecurityEvent
+
+    kind = SecurityEvent.Kind.LOGIN
+    username = factory.Sequence(lambda n: f"user{n}")
+    ip = "10.20.30.40"
+    path = "/accounts/login/"

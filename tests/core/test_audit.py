@@ -19,7 +19,13 @@ from rest_framework.test import APIClient
 from xietong.core.forms import MembershipForm, OrgUnitForm, UserForm
 from xietong.core.models import Membership, OrgUnit, Programme, Role, SecurityEvent, User
 
-from ..factories import PASSWORD, MembershipFactory, OrgUnitFactory, UserFactory
+from ..factories import (
+    PASSWORD,
+    MembershipFactory,
+    OrgUnitFactory,
+    SecurityEventFactory,
+    UserFactory,
+)
 
 AUDIT_PAGES = ["/audit/", "/audit/security/", "/audit/export.xlsx"]
 OFFICE = "10.20.30.40"
@@ -257,7 +263,7 @@ def test_it_refuses_to_delete_log_entries_in_bulk(renamed_unit):
 
 
 def test_it_refuses_to_change_or_delete_a_security_event(world):
-    event = SecurityEvent.objects.create(kind=SecurityEvent.Kind.LOGIN, username="x")
+    event = SecurityEventFactory(username="x")
     event.detail = "rewritten"
     with pytest.raises(PermissionError):
         event.save()
@@ -463,7 +469,7 @@ def test_it_keeps_a_formula_like_name_as_text_in_the_export(world, login, audito
 
 def test_it_shows_the_auditor_security_events_and_narrows_them_by_kind(world, login, auditor):
     client = login(auditor)  # a sign-in event for the auditor
-    SecurityEvent.objects.create(kind=SecurityEvent.Kind.LOGIN_FAILED, username="mallory")
+    SecurityEventFactory(kind=SecurityEvent.Kind.LOGIN_FAILED, username="mallory")
     page = client.get("/audit/security/")
     assert page.status_code == 200
     assert {ev.kind for ev in page.context["page"]} >= {"login", "login_failed"}
