@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect, HttpResponseServerError, JsonRespo
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -408,14 +409,17 @@ class MembershipCreate(ObjectCreateView):
     url_base = "person"
     form_class = MembershipForm
 
+    def get_form_kwargs(self):
+        # The model's rules (scope fields, separation of duties) need the person up front.
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = Membership(user=self.person)
+        return kwargs
+
+    @cached_property
+    def person(self) -> User:
+        return scope.get_or_404(self.request.user, User, pk=self.kwargs["pk"])
+
     def form_valid(self, form):
-        form.instance.user = scope.get_or_404(self.request.user, User, pk=self.kwargs["pk"])
-        # Model validation needs the user set before the scope rules are checked.
-        try:
-            form.instance.full_clean()
-        except Exception as exc:  # ValidationError: show it on the form
-            form.add_error(None, exc)
-            return self.form_invalid(form)
         with transaction.atomic():
             self.object = form.save()
         messages.success(self.request, _("Role granted: %(m)s") % {"m": self.object})
@@ -423,7 +427,7 @@ class MembershipCreate(ObjectCreateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["person"] = scope.get_or_404(self.request.user, User, pk=self.kwargs["pk"])
+        context["person"] = self.person
         return context
 
 
