@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "huey.contrib.djhuey",
     "xietong.core",
+    "xietong.conference",
     "xietong.api",
 ]
 

@@ -347,3 +347,32 @@ class SecurityEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Security events are append-only.")
+
+
+class Notification(models.Model):
+    """A message for one person in the notification centre; e-mailed in a daily digest.
+
+    ``key`` makes sending idempotent: the same reminder for the same day is stored once.
+    """
+
+    user = models.ForeignKey(
+        User, models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    key = models.CharField(_("key"), max_length=120)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="notification_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

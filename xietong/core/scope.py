@@ -64,6 +64,10 @@ class Grants:
     manage_unit_regions: set[int] = field(default_factory=set)
     # Sees internal data (units, people) of the visible partnerships.
     internal: bool = False
+    # Partnerships the user coordinates (runs the conference and task list of).
+    coordinate_partnerships: set[int] = field(default_factory=set)
+    # Org units the user works in (department staff).
+    units: set[int] = field(default_factory=set)
 
 
 def grants(user: User) -> Grants:
@@ -84,6 +88,7 @@ def grants(user: User) -> Grants:
             g.internal = True
         elif m.role == Role.PARTNERSHIP_COORDINATOR and m.partnership_id:
             g.read_partnerships.add(m.partnership_id)
+            g.coordinate_partnerships.add(m.partnership_id)
             if m.region_id:
                 g.manage_unit_regions.add(m.region_id)
             g.internal = True
@@ -92,6 +97,7 @@ def grants(user: User) -> Grants:
             g.internal = True
         elif m.role == Role.DEPARTMENT_STAFF and m.org_unit_id:
             g.read_regions.add(m.org_unit.region_id)
+            g.units.add(m.org_unit_id)
             g.internal = True
         elif m.role == Role.ENTERPRISE_USER and m.region_id:
             g.read_regions.add(m.region_id)
@@ -217,9 +223,17 @@ _QUERYSETS = {
 }
 
 
-def register(model: type[Model], function) -> None:
-    """Let another app declare how its model is scoped (called from its AppConfig.ready)."""
+_PERMISSIONS: dict = {}
+
+
+def register(model: type[Model], function, permission=None) -> None:
+    """Let another app declare how its model is scoped (called from its AppConfig.ready).
+
+    ``permission(user, action, obj, **ctx) -> bool`` answers ``can`` for writes on it.
+    """
     _QUERYSETS[model] = function
+    if permission is not None:
+        _PERMISSIONS[model] = permission
 
 
 def is_scoped(model: type[Model]) -> bool:
@@ -256,6 +270,8 @@ def can(user: User, action: Action, model: type[Model], obj: Model | None = None
         return model in _QUERYSETS and (
             obj is None or queryset(user, model).filter(pk=obj.pk).exists()
         )
+    if model in _PERMISSIONS:
+        return _PERMISSIONS[model](user, action, obj, **ctx)
     if model in (User, Membership, Programme):
         return g.admin
     if model is Region:
@@ -312,3 +328,21 @@ def is_read_only(user: User) -> bool:
     """Leaders (and users with nothing to manage) see no write buttons."""
     g = grants(user)
     return not (g.admin or g.manage_programmes or g.manage_unit_regions)
+
+
+def internal_partnerships(user: User) -> QuerySet[Partnership]:
+    """Partnerships whose internal work (conference, tasks, pairing) the user sees."""
+    g = grants(user)
+    if not (g.admin or g.internal):
+        return Partnership.objects.none()
+    return partnerships(user)
+
+
+def coordinates(user: User, partnership: Partnership) -> bool:
+    """Does the user run this pair's conference and task list (coordinator or admin)?"""
+    g = grants(user)
+    return (
+        g.admin
+        or partnership.pk in g.coordinate_partnerships
+        or partnership.programme_id in g.manage_programmes
+    )

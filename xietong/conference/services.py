@@ -1,0 +1,397 @@
+"""Every write and rule of the joint conference and its task list.
+
+Each function takes the acting user first, checks the rule and the user's right, writes in
+one transaction and leaves a time-stamped TaskEvent where a task moves (the audit log
+records the row changes). Permission failures raise PermissionDenied; rule failures raise
+ValidationError with a message for the person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xietong.core import scope
+from xietong.core.models import OrgUnit, Partnership, User
+
+from .models import (
+    AnnualAgreement,
+    CoordinationIssue,
+    ExtensionRequest,
+    LightRules,
+    ProgressReport,
+    Resolution,
+    Target,
+    TargetActual,
+    Task,
+    TaskEvent,
+    TaskUnit,
+)
+
+# --- Who may do what ------------------------------------------------------------------
+
+
+def can_coordinate(user: User, partnership: Partnership) -> bool:
+    """Coordinators of the pair (either side), of its programme, and the administrator."""
+    return scope.coordinates(user, partnership)
+
+
+def staff_units(user: User, task: Task, role: str | None = None) -> list[TaskUnit]:
+    """The task's units (lead units by default) in which the user works."""
+    units = scope.grants(user).units
+    qs = task.task_units.filter(unit__in=units).select_related("unit")
+    return list(qs.filter(role=role or TaskUnit.Role.LEAD))
+
+
+def can_report(user: User, task: Task) -> bool:
+    return bool(staff_units(user, task)) or can_coordinate(user, task.partnership)
+
+
+def _require(condition: bool) -> None:
+    if not condition:
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def _event(task: Task, kind: str, user: User | None, note: str = "") -> TaskEvent:
+    return TaskEvent.objects.create(task=task, kind=kind, actor=user, note=note)
+
+
+def permission(user: User, action: str, obj=None, **ctx) -> bool:
+    """``core.scope.can`` for conference objects: coordinators write, others read."""
+    if action in ("list", "view"):
+        return True
+    partnership = ctx.get("partnership")
+    if obj is not None:
+        partnership = _partnership_of(obj)
+    if partnership is None:
+        g = scope.grants(user)
+        return g.admin or bool(g.coordinate_partnerships or g.manage_programmes)
+    return can_coordinate(user, partnership)
+
+
+def _partnership_of(obj) -> Partnership:
+    if isinstance(obj, Task):
+        return obj.agreement.partnership
+    if isinstance(obj, Resolution):
+        return obj.meeting.partnership
+    if isinstance(obj, ProgressReport | ExtensionRequest):
+        return obj.task.agreement.partnership
+    if hasattr(obj, "plan") and not hasattr(obj, "partnership"):
+        return obj.plan.partnership
+    return obj.partnership
+
+
+# --- Meetings and resolutions ---------------------------------------------------------
+
+
+def next_meeting_number(partnership: Partnership) -> int:
+    last = partnership.meetings.order_by("-number").values_list("number", flat=True).first()
+    return (last or 0) + 1
+
+
+@transaction.atomic
+def resolution_to_tasks(
+    user: User, resolution: Resolution, *, agreement: AnnualAgreement, tasks: list[dict]
+) -> list[Task]:
+    """Turn a resolution into one or more tasks of an agreement of the same pair."""
+    partnership = resolution.meeting.partnership
+    _require(can_coordinate(user, partnership))
+    if agreement.partnership_id != partnership.pk:
+        raise ValidationError(_("The agreement belongs to another partnership."))
+    return [create_task(user, agreement=agreement, resolution=resolution, **data) for data in tasks]
+
+
+@transaction.atomic
+def raise_issue(
+    user: User, partnership: Partnership, *, title: str, description: str = "", unit=None
+) -> CoordinationIssue:
+    """Any internal member of the pair may raise a major problem for the next meeting."""
+    _require(scope.internal_partnerships(user).filter(pk=partnership.pk).exists())
+    return CoordinationIssue.objects.create(
+        partnership=partnership, title=title, description=description, raised_by=unit
+    )
+
+
+# --- Tasks ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_task(
+    user: User,
+    *,
+    agreement: AnnualAgreement,
+    code: str,
+    title: str,
+    area: str,
+    kind: str,
+    start_date: date,
+    deadline: date,
+    lead_units: list[OrgUnit],
+    support_units: list[OrgUnit] | None = None,
+    responsible: User | None = None,
+    working_group: list[User] | None = None,
+    content: str = "",
+    priority: str = Task.Priority.NORMAL,
+    cadence: str = Task.Cadence.MONTHLY,
+    key_task=None,
+    resolution: Resolution | None = None,
+    carried_from: Task | None = None,
+    milestones: list[tuple[str, date]] | None = None,
+    targets: list[tuple[str, Decimal, str]] | None = None,
+) -> Task:
+    """Assign a task to lead units of the pair; it starts in the 'assigned' stage."""
+    _require(can_coordinate(user, agreement.partnership))
+    sides = agreement.partnership.region_ids
+    if not lead_units:
+        raise ValidationError(_("A task needs at least one lead unit."))
+    for unit in [*lead_units, *(support_units or [])]:
+        if unit.region_id not in sides:
+            raise ValidationError(
+                _("%(unit)s is not a unit of either side of this partnership.") % {"unit": unit}
+            )
+    if deadline < start_date:
+        raise ValidationError(_("The deadline cannot be before the start date."))
+    task = Task.objects.create(
+        agreement=agreement,
+        code=code,
+        title=title,
+        content=content,
+        area=area,
+        kind=kind,
+        start_date=start_date,
+        deadline=deadline,
+        baseline_deadline=deadline,
+        responsible=responsible,
+        priority=priority,
+        cadence=cadence,
+        key_task=key_task,
+        resolution=resolution,
+        carried_from=carried_from,
+    )
+    set_units(task, lead_units, support_units or [])
+    if working_group:
+        task.working_group.set(working_group)
+    for name, due in milestones or []:
+        task.milestones.create(title=name, due_date=due)
+    for name, value, measure in targets or []:
+        task.targets.create(name=name, target_value=value, measure=measure)
+    _event(task, TaskEvent.Kind.ASSIGNED, user)
+    return task
+
+
+def set_units(task: Task, lead_units: list[OrgUnit], support_units: list[OrgUnit]) -> None:
+    """Replace the task's units, keeping the acknowledgements of units that stay."""
+    wanted = {u.pk: TaskUnit.Role.SUPPORT for u in support_units}
+    wanted.update({u.pk: TaskUnit.Role.LEAD for u in lead_units})
+    task.task_units.exclude(unit_id__in=wanted).delete()
+    existing = {tu.unit_id: tu for tu in task.task_units.all()}
+    for unit_id, role in wanted.items():
+        if unit_id in existing:
+            if existing[unit_id].role != role:
+                existing[unit_id].role = role
+                existing[unit_id].save(update_fields=["role"])
+        else:
+            TaskUnit.objects.create(task=task, unit_id=unit_id, role=role)
+
+
+@transaction.atomic
+def acknowledge(user: User, task: Task) -> list[TaskUnit]:
+    """签收: the user's lead units take the task on; when all have, it is acknowledged."""
+    mine = [tu for tu in staff_units(user, task) if tu.acknowledged_at is None]
+    _require(bool(mine))
+    now = timezone.now()
+    for tu in mine:
+        tu.acknowledged_at, tu.acknowledged_by = now, user
+        tu.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        _event(task, TaskEvent.Kind.ACKNOWLEDGED, user, str(tu.unit))
+    pending = task.task_units.filter(role=TaskUnit.Role.LEAD, acknowledged_at__isnull=True)
+    if task.stage == Task.Stage.ASSIGNED and not pending.exists():
+        task.stage = Task.Stage.ACKNOWLEDGED
+        task.save(update_fields=["stage"])
+    return mine
+
+
+@transaction.atomic
+def submit_report(
+    user: User,
+    task: Task,
+    *,
+    period: str,
+    narrative: str,
+    percent: int,
+    actuals: dict[int, Decimal] | None = None,
+) -> ProgressReport:
+    """A lead unit reports progress; the task is then in progress."""
+    units = staff_units(user, task)
+    _require(bool(units) or can_coordinate(user, task.partnership))
+    if not task.is_open or task.stage == Task.Stage.CLAIMED:
+        raise ValidationError(_("This task takes no reports in its current stage."))
+    report = ProgressReport.objects.create(
+        task=task,
+        period=period,
+        narrative=narrative,
+        percent=percent,
+        unit=units[0].unit if units else None,
+        submitted_by=user,
+    )
+    targets = {t.pk: t for t in task.targets.all()}
+    for target_id, value in (actuals or {}).items():
+        if target_id not in targets:
+            raise ValidationError(_("Unknown target."))
+        TargetActual.objects.create(report=report, target_id=target_id, value=value)
+    if task.stage in (Task.Stage.ASSIGNED, Task.Stage.ACKNOWLEDGED):
+        task.stage = Task.Stage.IN_PROGRESS
+        task.save(update_fields=["stage"])
+    _event(task, TaskEvent.Kind.REPORTED, user, period)
+    return report
+
+
+@transaction.atomic
+def review_report(user: User, report: ProgressReport, *, accept: bool, comment: str = "") -> None:
+    """The coordinator accepts a report (its figures become the task's) or returns it."""
+    task = report.task
+    _require(can_coordinate(user, task.partnership))
+    if report.status != ProgressReport.Status.SUBMITTED:
+        raise ValidationError(_("This report has already been reviewed."))
+    if not accept and not comment.strip():
+        raise ValidationError(_("Say why the report is returned."))
+    report.status = ProgressReport.Status.ACCEPTED if accept else ProgressReport.Status.RETURNED
+    report.reviewed_by, report.reviewed_at, report.review_comment = user, timezone.now(), comment
+    report.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
+    if accept:
+        task.percent = report.percent
+        task.last_accepted_report_on = timezone.localdate()
+        task.save(update_fields=["percent", "last_accepted_report_on"])
+        for actual in report.actuals.all():
+            Target.objects.filter(pk=actual.target_id).update(actual=actual.value)
+        _event(task, TaskEvent.Kind.REPORT_ACCEPTED, user, comment)
+    else:
+        _event(task, TaskEvent.Kind.REPORT_RETURNED, user, comment)
+
+
+@transaction.atomic
+def claim_completion(user: User, task: Task, *, evidence: str) -> None:
+    """办结: the lead unit says the task is done, with evidence; the coordinator reviews."""
+    _require(bool(staff_units(user, task)) or can_coordinate(user, task.partnership))
+    if not task.is_open or task.stage == Task.Stage.CLAIMED:
+        raise ValidationError(_("This task cannot be claimed complete in its current stage."))
+    if not evidence.strip():
+        raise ValidationError(_("Describe the evidence of completion."))
+    task.stage = Task.Stage.CLAIMED
+    task.save(update_fields=["stage"])
+    _event(task, TaskEvent.Kind.CLAIMED, user, evidence)
+
+
+@transaction.atomic
+def review_completion(user: User, task: Task, *, accept: bool, comment: str = "") -> None:
+    """复核: the coordinator closes (销号) a claimed task, or returns it to work."""
+    _require(can_coordinate(user, task.partnership))
+    if task.stage != Task.Stage.CLAIMED:
+        raise ValidationError(_("Only a task claimed complete can be reviewed."))
+    if accept:
+        task.stage, task.status, task.light = Task.Stage.CLOSED, Task.Status.COMPLETED, "green"
+        task.percent, task.closed_on = 100, timezone.localdate()
+        task.save(update_fields=["stage", "status", "light", "percent", "closed_on"])
+        _event(task, TaskEvent.Kind.CLOSED, user, comment)
+    else:
+        if not comment.strip():
+            raise ValidationError(_("Say why the task is returned."))
+        task.stage = Task.Stage.IN_PROGRESS
+        task.save(update_fields=["stage"])
+        _event(task, TaskEvent.Kind.RETURNED, user, comment)
+
+
+@transaction.atomic
+def request_extension(
+    user: User, task: Task, *, new_deadline: date, reason: str
+) -> ExtensionRequest:
+    """延期申请 by the lead unit; the original deadline stays as the baseline."""
+    _require(bool(staff_units(user, task)) or can_coordinate(user, task.partnership))
+    if not task.is_open:
+        raise ValidationError(_("A finished task cannot be extended."))
+    if new_deadline <= task.deadline:
+        raise ValidationError(_("The new deadline must be later than the current one."))
+    if task.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
+        raise ValidationError(_("An extension request for this task is already pending."))
+    ext = ExtensionRequest.objects.create(
+        task=task, new_deadline=new_deadline, reason=reason, requested_by=user
+    )
+    _event(task, TaskEvent.Kind.EXTENSION_REQUESTED, user, f"{new_deadline:%Y-%m-%d} {reason}")
+    return ext
+
+
+@transaction.atomic
+def decide_extension(
+    user: User, ext: ExtensionRequest, *, approve: bool, comment: str = ""
+) -> None:
+    task = ext.task
+    _require(can_coordinate(user, task.partnership))
+    if ext.status != ExtensionRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    ext.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REJECTED
+    ext.decided_by, ext.decided_at, ext.comment = user, timezone.now(), comment
+    ext.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    if approve:
+        task.deadline = ext.new_deadline
+        task.save(update_fields=["deadline"])
+        _event(task, TaskEvent.Kind.EXTENSION_APPROVED, user, comment)
+    else:
+        _event(task, TaskEvent.Kind.EXTENSION_REJECTED, user, comment)
+
+
+@transaction.atomic
+def terminate(user: User, task: Task, *, reason: str) -> None:
+    _require(can_coordinate(user, task.partnership))
+    if not reason.strip():
+        raise ValidationError(_("A terminated task needs a reason."))
+    task.stage, task.status = Task.Stage.TERMINATED, Task.Status.TERMINATED
+    task.termination_reason = reason
+    task.save(update_fields=["stage", "status", "termination_reason"])
+    _event(task, TaskEvent.Kind.TERMINATED, user, reason)
+
+
+# --- Traffic lights -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rules:
+    amber_days_before_due: int = 3
+    amber_days_without_report: int = 35
+
+
+def rules_for(partnership: Partnership) -> Rules:
+    row = LightRules.objects.filter(programme_id=partnership.programme_id).first()
+    if row is None:
+        return Rules()
+    return Rules(row.amber_days_before_due, row.amber_days_without_report)
+
+
+def light_of(task: Task, today: date, rules: Rules, milestone_dues: list[date]) -> tuple[str, str]:
+    """The (light, status) a task should show on ``today`` (a date in Asia/Shanghai).
+
+    Red when the deadline has passed or a milestone is overdue; amber when the deadline or
+    a milestone falls within ``amber_days_before_due`` days, or no report has been accepted
+    for ``amber_days_without_report`` days (counted from the start if none ever was);
+    green otherwise. Closed and terminated tasks keep their final status.
+    """
+    if task.stage == Task.Stage.CLOSED:
+        return Task.Light.GREEN, Task.Status.COMPLETED
+    if task.stage == Task.Stage.TERMINATED:
+        return task.light, Task.Status.TERMINATED
+    dues = [task.deadline, *milestone_dues]
+    started = task.stage not in (Task.Stage.ASSIGNED, Task.Stage.ACKNOWLEDGED)
+    progress = Task.Status.IN_PROGRESS if started else Task.Status.NOT_STARTED
+    if any(due < today for due in dues):
+        return Task.Light.RED, Task.Status.LAGGING
+    horizon = today + timedelta(days=rules.amber_days_before_due)
+    last = task.last_accepted_report_on or task.start_date
+    silent = today >= task.start_date and (today - last).days >= rules.amber_days_without_report
+    if any(due <= horizon for due in dues) or silent:
+        return Task.Light.AMBER, progress
+    return Task.Light.GREEN, progress
