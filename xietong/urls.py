@@ -23,6 +23,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/", include("xietong.api.urls")),
+    path("conference/", include("xietong.conference.urls")),
     path("", include("xietong.core.urls")),
 ]
 

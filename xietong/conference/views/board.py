@@ -1,0 +1,3 @@
+"""See the module owner in the package docstring."""
+
+urlpatterns: list = []
