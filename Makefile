@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/xietong
 export XIETONG_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test venv assets static lint pytest pytest-pg e2e bench-web messages clean
+.PHONY: demo test venv assets static lint pytest pytest-pg e2e bench-web bench-conference messages clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -68,6 +68,9 @@ test: lint pytest pytest-pg e2e
 
 bench-web: static
 	$(BIN)/python bench/web.py
+
+bench-conference: static
+	$(BIN)/python bench/conference.py
 
 messages: venv
 	cd xietong && ../$(BIN)/xietong makemessages -l zh_Hans --no-obsolete && ../$(BIN)/xietong compilemessages -l zh_Hans

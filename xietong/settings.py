@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "xietong.core.context_processors.shell",
+                "xietong.core.notification_views.unread_notifications",
             ],
         },
     },

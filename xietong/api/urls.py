@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from xietong.conference import api as conference_api
 from xietong.core import api as core_api
 
 from . import auth
@@ -12,6 +13,10 @@ router.register("programmes", core_api.ProgrammeViewSet, basename="programme")
 router.register("regions", core_api.RegionViewSet, basename="region")
 router.register("partnerships", core_api.PartnershipViewSet, basename="partnership")
 router.register("org-units", core_api.OrgUnitViewSet, basename="orgunit")
+router.register("meetings", conference_api.MeetingViewSet, basename="meeting")
+router.register("agreements", conference_api.AgreementViewSet, basename="agreement")
+router.register("tasks", conference_api.TaskViewSet, basename="task")
+router.register("reports", conference_api.ReportViewSet, basename="report")
 
 urlpatterns = [
     path("v1/me/", core_api.me, name="api-me"),

@@ -187,6 +187,7 @@ def create_task(
 
 def set_units(task: Task, lead_units: list[OrgUnit], support_units: list[OrgUnit]) -> None:
     """Replace the task's units, keeping the acknowledgements of units that stay."""
+    units_by_id = {u.pk: u for u in [*support_units, *lead_units]}
     wanted = {u.pk: TaskUnit.Role.SUPPORT for u in support_units}
     wanted.update({u.pk: TaskUnit.Role.LEAD for u in lead_units})
     task.task_units.exclude(unit_id__in=wanted).delete()
@@ -197,7 +198,7 @@ def set_units(task: Task, lead_units: list[OrgUnit], support_units: list[OrgUnit
                 existing[unit_id].role = role
                 existing[unit_id].save(update_fields=["role"])
         else:
-            TaskUnit.objects.create(task=task, unit_id=unit_id, role=role)
+            TaskUnit.objects.create(task=task, unit=units_by_id[unit_id], role=role)
 
 
 @transaction.atomic
@@ -395,3 +396,226 @@ def light_of(task: Task, today: date, rules: Rules, milestone_dues: list[date]) 
     if any(due <= horizon for due in dues) or silent:
         return Task.Light.AMBER, progress
     return Task.Light.GREEN, progress
+
+
+# --- Editing a task (appended by the task pages) ----------------------------------------
+
+
+@transaction.atomic
+def update_task(
+    user: User,
+    task: Task,
+    *,
+    code: str,
+    title: str,
+    area: str,
+    kind: str,
+    start_date: date,
+    lead_units: list[OrgUnit],
+    support_units: list[OrgUnit] | None = None,
+    responsible: User | None = None,
+    working_group: list[User] | None = None,
+    content: str = "",
+    priority: str = Task.Priority.NORMAL,
+    cadence: str = Task.Cadence.MONTHLY,
+    key_task=None,
+    milestones: list[tuple[str, date]] | None = None,
+    targets: list[tuple[str, Decimal, str]] | None = None,
+) -> Task:
+    """Coordinators edit an open task; the deadline moves only through an extension.
+
+    Units keep their acknowledgements, milestones keep their completion date and targets
+    (matched by indicator name) keep their actuals; the baseline deadline is untouched.
+    """
+    _require(can_coordinate(user, task.partnership))
+    if not task.is_open:
+        raise ValidationError(_("A finished task cannot be edited."))
+    if not lead_units:
+        raise ValidationError(_("A task needs at least one lead unit."))
+    sides = task.partnership.region_ids
+    for unit in [*lead_units, *(support_units or [])]:
+        if unit.region_id not in sides:
+            raise ValidationError(
+                _("%(unit)s is not a unit of either side of this partnership.") % {"unit": unit}
+            )
+    if task.deadline < start_date:
+        raise ValidationError(_("The deadline cannot be before the start date."))
+    if task.agreement.tasks.filter(code=code).exclude(pk=task.pk).exists():
+        raise ValidationError(_("Another task of this agreement already has this code."))
+    for name, value in [
+        ("code", code),
+        ("title", title),
+        ("area", area),
+        ("kind", kind),
+        ("start_date", start_date),
+        ("responsible", responsible),
+        ("content", content),
+        ("priority", priority),
+        ("cadence", cadence),
+        ("key_task", key_task),
+    ]:
+        setattr(task, name, value)
+    task.save()
+    set_units(task, lead_units, support_units or [])
+    task.working_group.set(working_group or [])
+    if milestones is not None:
+        existing = {(m.title, m.due_date): m for m in task.milestones.all()}
+        keep = [existing[key].pk for key in milestones if key in existing]
+        task.milestones.exclude(pk__in=keep).delete()
+        for name, due in milestones:
+            if (name, due) not in existing:
+                task.milestones.create(title=name, due_date=due)
+    if targets is not None:
+        existing_targets = {t.name: t for t in task.targets.all()}
+        wanted = {name for name, _value, _measure in targets}
+        task.targets.exclude(name__in=wanted).delete()
+        for name, value, measure in targets:
+            target = existing_targets.get(name)
+            if target is None:
+                task.targets.create(name=name, target_value=value, measure=measure)
+            elif (target.target_value, target.measure) != (value, measure):
+                target.target_value, target.measure = value, measure
+                target.save(update_fields=["target_value", "measure"])
+    return task
+
+
+# --- Agenda, issues and carry-over (appended by the meeting pages) ----------------------
+
+
+@transaction.atomic
+def add_agenda_item(
+    user: User,
+    meeting,
+    *,
+    title: str,
+    presenter: str = "",
+    issue: CoordinationIssue | None = None,
+    order: int | None = None,
+):
+    """Put an item on a meeting's agenda; an issue put there is marked as on the agenda."""
+    _require(can_coordinate(user, meeting.partnership))
+    if issue is not None:
+        if issue.partnership_id != meeting.partnership_id:
+            raise ValidationError(_("The issue belongs to another partnership."))
+        if issue.status == CoordinationIssue.Status.RESOLVED:
+            raise ValidationError(_("This issue is already resolved."))
+        issue.status = CoordinationIssue.Status.ON_AGENDA
+        issue.save(update_fields=["status"])
+        title = title or issue.title
+    if not title.strip():
+        raise ValidationError(_("An agenda item needs a title."))
+    if order is None:
+        last = meeting.agenda_items.order_by("-order").values_list("order", flat=True).first()
+        order = (last or 0) + 1
+    return meeting.agenda_items.create(order=order, title=title, presenter=presenter, issue=issue)
+
+
+@transaction.atomic
+def remove_agenda_item(user: User, item) -> None:
+    """Take an item off the agenda; its issue is open again unless another item holds it."""
+    _require(can_coordinate(user, item.meeting.partnership))
+    issue = item.issue
+    item.delete()
+    if (
+        issue is not None
+        and issue.status == CoordinationIssue.Status.ON_AGENDA
+        and not issue.agenda_items.exists()
+    ):
+        issue.status = CoordinationIssue.Status.OPEN
+        issue.save(update_fields=["status"])
+
+
+@transaction.atomic
+def set_issue_status(user: User, issue: CoordinationIssue, status: str) -> None:
+    """The coordinators mark an issue resolved, or open it again."""
+    _require(can_coordinate(user, issue.partnership))
+    if status not in CoordinationIssue.Status.values:
+        raise ValidationError(_("Unknown status."))
+    issue.status = status
+    issue.save(update_fields=["status"])
+
+
+@transaction.atomic
+def carry_over(
+    user: User,
+    agreement: AnnualAgreement,
+    *,
+    year: int,
+    task_ids: list[int],
+    title: str = "",
+) -> AnnualAgreement:
+    """Draft the agreement of ``year`` from ``agreement``, carrying the chosen open tasks.
+
+    The draft is made once per pair and year (running it again adds to it). Closed and
+    terminated tasks are skipped, and so is a task already carried into the draft. Each copy
+    links to its original (``carried_from``), which keeps its reports and history; the copy
+    starts as a newly assigned task with the original's units, people, percent, open
+    milestones and targets (with their actuals), due by the end of ``year`` at the earliest.
+    """
+    partnership = agreement.partnership
+    _require(can_coordinate(user, partnership))
+    if year <= agreement.year:
+        raise ValidationError(_("The new agreement must be for a later year."))
+    target = AnnualAgreement.objects.filter(partnership=partnership, year=year).first()
+    if target is None:
+        target = AnnualAgreement.objects.create(
+            partnership=partnership,
+            year=year,
+            title=title or agreement.title.replace(str(agreement.year), str(year)),
+            status=AnnualAgreement.Status.DRAFT,
+            plan=agreement.plan,
+            previous=agreement,
+        )
+    elif target.status != AnnualAgreement.Status.DRAFT:
+        raise ValidationError(
+            _("The %(year)s agreement is no longer a draft; tasks cannot be carried into it.")
+            % {"year": year}
+        )
+    chosen = (
+        agreement.tasks.filter(pk__in=task_ids)
+        .exclude(stage__in=[Task.Stage.CLOSED, Task.Stage.TERMINATED])
+        .prefetch_related("task_units__unit", "working_group", "milestones", "targets")
+    )
+    carried = set(target.tasks.values_list("carried_from_id", flat=True))
+    codes = set(target.tasks.values_list("code", flat=True))
+    first_day, last_day = date(year, 1, 1), date(year, 12, 31)
+    for task in chosen:
+        if task.pk in carried:
+            continue
+        if task.code in codes:
+            raise ValidationError(
+                _("The %(year)s agreement already has a task with code %(code)s.")
+                % {"year": year, "code": task.code}
+            )
+        units = list(task.task_units.all())
+        copy = create_task(
+            user,
+            agreement=target,
+            code=task.code,
+            title=task.title,
+            content=task.content,
+            area=task.area,
+            kind=task.kind,
+            start_date=max(task.start_date, first_day),
+            deadline=task.deadline if task.deadline >= first_day else last_day,
+            lead_units=[tu.unit for tu in units if tu.role == TaskUnit.Role.LEAD],
+            support_units=[tu.unit for tu in units if tu.role == TaskUnit.Role.SUPPORT],
+            responsible=task.responsible,
+            working_group=list(task.working_group.all()),
+            priority=task.priority,
+            cadence=task.cadence,
+            key_task=task.key_task,
+            carried_from=task,
+            milestones=[(m.title, m.due_date) for m in task.milestones.all() if not m.done_on],
+        )
+        for old in task.targets.all():
+            copy.targets.create(
+                name=old.name, target_value=old.target_value, measure=old.measure, actual=old.actual
+            )
+        if task.percent:
+            copy.percent = task.percent
+            copy.save(update_fields=["percent"])
+        _event(copy, TaskEvent.Kind.CARRIED_OVER, user, f"{agreement.year} · {task.code}")
+        _event(task, TaskEvent.Kind.CARRIED_OVER, user, f"→ {year} · {copy.code}")
+        codes.add(copy.code)
+    return target

@@ -12,6 +12,7 @@ def shell(request):
         "current_partnership": getattr(request, "partnership", None),
         "nav": {
             "internal": g.internal or g.admin,
+            "conference": g.internal or g.admin,
             "programmes": g.admin,
             "regions": g.admin or bool(g.manage_programmes),
             "people": g.admin or g.internal,

@@ -215,6 +215,9 @@ def load() -> dict[str, int]:
             sector=where.get("sector", ""),
             enterprise_name=where.get("enterprise", ""),
         )
+    from xietong.conference import demo as conference_demo  # the conference's own demo data
+
+    conference_demo.load()
     return {
         "partnerships": Partnership.objects.count(),
         "org_units": OrgUnit.objects.count(),

@@ -321,6 +321,7 @@ class SecurityEvent(models.Model):
         LOCKED_OUT = "locked_out", _("Locked out")
         TOKEN_CREATED = "token_created", _("API token created")
         TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        EXPORT = "export", _("Data exported")
 
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
     user = models.ForeignKey(

@@ -36,3 +36,16 @@ for prefix, name, list_view, detail, create, edit, delete in crud:
         path(f"{prefix}/<int:pk>/edit/", edit.as_view(), name=f"{name}_edit"),
         path(f"{prefix}/<int:pk>/delete/", delete.as_view(), name=f"{name}_delete"),
     ]
+
+# The notification centre (core.notification_views).
+from . import notification_views  # noqa: E402
+
+urlpatterns += [
+    path("notifications/", notification_views.notification_list, name="notification_list"),
+    path("notifications/read/", notification_views.notification_read, name="notification_read"),
+    path(
+        "notifications/<int:pk>/read/",
+        notification_views.notification_read,
+        name="notification_read",
+    ),
+]
