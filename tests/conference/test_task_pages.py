@@ -450,3 +450,37 @@ def test_it_refuses_a_file_whose_content_does_not_match(world, task, client, set
     )
     assert response.status_code == 400
     assert not task.reports.exists()
+
+
+def test_it_lets_the_lead_unit_record_a_milestone_reached(world, login, task):
+    from xietong.conference.models import TaskEvent
+
+    from .factories import MilestoneFactory
+
+    milestone = MilestoneFactory(task=task, title="完成选址")
+    client = login(world.users["department_staff"])
+    page = client.get(f"/conference/tasks/{task.pk}/").content.decode()
+    assert f"/conference/milestones/{milestone.pk}/done/" in page
+    response = client.post(f"/conference/milestones/{milestone.pk}/done/")
+    assert response.status_code == 302
+    milestone.refresh_from_db()
+    assert milestone.done_on is not None
+    assert task.events.filter(kind=TaskEvent.Kind.MILESTONE_DONE).count() == 1
+
+
+def test_it_refuses_a_leader_recording_a_milestone(world, login, task):
+    from .factories import MilestoneFactory
+
+    milestone = MilestoneFactory(task=task)
+    response = login(world.users["leader"]).post(f"/conference/milestones/{milestone.pk}/done/")
+    assert response.status_code == 403
+    milestone.refresh_from_db()
+    assert milestone.done_on is None
+
+
+def test_it_hides_another_pairs_milestone(world, login, other_agreement):
+    from .factories import MilestoneFactory, TaskFactory
+
+    milestone = MilestoneFactory(task=TaskFactory(agreement=other_agreement))
+    client = login(world.users["partnership_coordinator"])
+    assert client.post(f"/conference/milestones/{milestone.pk}/done/").status_code == 404

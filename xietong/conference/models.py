@@ -623,6 +623,7 @@ class TaskEvent(models.Model):
         LIGHT_CHANGED = "light_changed", _("Traffic light changed")
         ESCALATED = "escalated", _("Escalated")
         CARRIED_OVER = "carried_over", _("Carried over")
+        MILESTONE_DONE = "milestone_done", _("Milestone reached")
 
     task = models.ForeignKey(Task, models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)

@@ -619,3 +619,19 @@ def carry_over(
         _event(task, TaskEvent.Kind.CARRIED_OVER, user, f"→ {year} · {copy.code}")
         codes.add(copy.code)
     return target
+
+
+@transaction.atomic
+def complete_milestone(user: User, milestone, *, done_on: date) -> None:
+    """A lead unit (or a coordinator) records that a milestone was reached on ``done_on``."""
+    task = milestone.task
+    _require(bool(staff_units(user, task)) or can_coordinate(user, task.partnership))
+    if not task.is_open:
+        raise ValidationError(_("This task is finished."))
+    if milestone.done_on is not None:
+        raise ValidationError(_("This milestone is already recorded as reached."))
+    if done_on > timezone.localdate():
+        raise ValidationError(_("A milestone cannot be reached in the future."))
+    milestone.done_on = done_on
+    milestone.save(update_fields=["done_on"])
+    _event(task, TaskEvent.Kind.MILESTONE_DONE, user, f"{milestone.title} {done_on:%Y-%m-%d}")

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -452,6 +452,21 @@ def task_terminate(request, pk: int):
     )
 
 
+@require_POST
+@login_required
+def milestone_done(request, pk: int):
+    milestone = get_object_or_404(Milestone, pk=pk, task__in=queries.tasks(request.user))
+    task = milestone.task
+    _require(rights(request.user, task).report)
+    try:
+        services.complete_milestone(request.user, milestone, done_on=timezone.localdate())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Milestone recorded as reached: %(m)s") % {"m": milestone})
+    return redirect("conference:task_detail", pk=task.pk)
+
+
 # --- My tasks -------------------------------------------------------------------------
 
 
@@ -556,5 +571,6 @@ urlpatterns = [
     path("tasks/<int:pk>/extension/", task_extension, name="task_extension"),
     path("extensions/<int:pk>/decide/", extension_decide, name="extension_decide"),
     path("tasks/<int:pk>/terminate/", task_terminate, name="task_terminate"),
+    path("milestones/<int:pk>/done/", milestone_done, name="milestone_done"),
     path("my-tasks/", my_tasks, name="my_tasks"),
 ]
