@@ -303,8 +303,12 @@ class ResolutionAgreementForm(forms.Form):
 class TaskRowForm(PairLabelMixin, forms.Form):
     code = forms.CharField(label=_("Code"), max_length=20)
     title = forms.CharField(label=_("Title"), max_length=200)
-    area = forms.ChoiceField(label=_("Area"), choices=Area.choices)
-    kind = forms.ChoiceField(label=_("Type"), choices=Task.Kind.choices)
+    # Initial values equal to the first choice, so an untouched extra row is "unchanged"
+    # and ignored by the formset (a select always posts its first option).
+    area = forms.ChoiceField(label=_("Area"), choices=Area.choices, initial=Area.choices[0][0])
+    kind = forms.ChoiceField(
+        label=_("Type"), choices=Task.Kind.choices, initial=Task.Kind.choices[0][0]
+    )
     lead_units = forms.ModelMultipleChoiceField(
         label=_("Lead units"), queryset=OrgUnit.objects.none()
     )

@@ -248,7 +248,11 @@ def submit_report(
         TargetActual.objects.create(report=report, target_id=target_id, value=value)
     if task.stage in (Task.Stage.ASSIGNED, Task.Stage.ACKNOWLEDGED):
         task.stage = Task.Stage.IN_PROGRESS
-        task.save(update_fields=["stage"])
+        fields = ["stage"]
+        if task.status == Task.Status.NOT_STARTED:
+            task.status = Task.Status.IN_PROGRESS  # the daily job may still turn it lagging
+            fields.append("status")
+        task.save(update_fields=fields)
     _event(task, TaskEvent.Kind.REPORTED, user, period)
     return report
 
