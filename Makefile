@@ -44,7 +44,7 @@ demo: static
 	@trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/xietong run_huey --quiet & \
 	$(BIN)/gunicorn xietong.wsgi:application --bind 127.0.0.1:$(PORT) --workers 3 \
-		--access-logfile - --log-level warning
+		--timeout 120 --access-logfile - --log-level warning
 
 # Test dependencies: Debian's chromium for the browser tests.
 /usr/bin/chromium:

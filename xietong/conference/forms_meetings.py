@@ -303,12 +303,8 @@ class ResolutionAgreementForm(forms.Form):
 class TaskRowForm(PairLabelMixin, forms.Form):
     code = forms.CharField(label=_("Code"), max_length=20)
     title = forms.CharField(label=_("Title"), max_length=200)
-    # Initial values equal to the first choice, so an untouched extra row is "unchanged"
-    # and ignored by the formset (a select always posts its first option).
-    area = forms.ChoiceField(label=_("Area"), choices=Area.choices, initial=Area.choices[0][0])
-    kind = forms.ChoiceField(
-        label=_("Type"), choices=Task.Kind.choices, initial=Task.Kind.choices[0][0]
-    )
+    area = forms.ChoiceField(label=_("Area"), choices=Area.choices)
+    kind = forms.ChoiceField(label=_("Type"), choices=Task.Kind.choices)
     lead_units = forms.ModelMultipleChoiceField(
         label=_("Lead units"), queryset=OrgUnit.objects.none()
     )
@@ -332,6 +328,11 @@ class TaskRowForm(PairLabelMixin, forms.Form):
             self.fields[name].widget.attrs["size"] = 4
         self.fields["responsible"].queryset = people
         _style(self)
+
+    def has_changed(self) -> bool:
+        # Selects always post a value (their first option), so a row counts as filled in
+        # only when something else was typed; untouched extra rows are then ignored.
+        return bool(set(self.changed_data) - {"area", "kind"})
 
     def clean(self):
         data = super().clean()
