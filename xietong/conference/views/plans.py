@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import date
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,10 +17,11 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from xietong.core import scope
+from xietong.core.models import Programme
 
 from .. import docx, queries, services
 from ..forms_meetings import AgreementForm, CarryOverForm
-from ..models import AnnualAgreement, Area, Plan, Task, TaskUnit
+from ..models import AnnualAgreement, Area, LightRules, Plan, Task, TaskUnit
 from .meetings import chosen_pair, deny, docx_response, partnership_filter, require_coordinator
 
 # --- Plans ----------------------------------------------------------------------------
@@ -269,7 +271,45 @@ def agreement_docx(request, pk):
     return docx_response(request, content, filename, f"agreement {agreement.pk} {agreement}")
 
 
+class LightRulesForm(forms.ModelForm):
+    class Meta:
+        model = LightRules
+        fields = ["amber_days_before_due", "amber_days_without_report"]
+        widgets = {
+            "amber_days_before_due": forms.NumberInput(attrs={"class": "form-control"}),
+            "amber_days_without_report": forms.NumberInput(attrs={"class": "form-control"}),
+        }
+
+
+@login_required
+def light_rules(request, programme_pk: int):
+    """The traffic-light rules of a programme: read by its members, set by its coordinators."""
+    programme = scope.get_or_404(request.user, Programme, pk=programme_pk)
+    rules = LightRules.objects.filter(programme=programme).first() or LightRules(
+        programme=programme
+    )
+    g = scope.grants(request.user)
+    can_edit = g.admin or programme.pk in g.manage_programmes
+    form = LightRulesForm(instance=rules)
+    if request.method == "POST":
+        if not can_edit:
+            deny()
+        form = LightRulesForm(request.POST, instance=rules)
+        if form.is_valid():
+            form.save()
+            messages.success(
+                request, _("The rules apply from the next daily run of the traffic lights.")
+            )
+            return redirect("conference:light_rules", programme_pk=programme.pk)
+    return render(
+        request,
+        "conference/light_rules.html",
+        {"programme": programme, "rules": rules, "form": form, "can_edit": can_edit},
+    )
+
+
 urlpatterns = [
+    path("rules/<int:programme_pk>/", light_rules, name="light_rules"),
     path("plans/", plan_list, name="plan_list"),
     path("plans/<int:pk>/", plan_detail, name="plan_detail"),
     path("agreements/", agreement_list, name="agreement_list"),
