@@ -166,7 +166,7 @@ AUTH_PASSWORD_VALIDATORS = [
         },
     },
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "xietong.core.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "xietong.core.passwords.CharacterClassValidator"},

@@ -76,3 +76,14 @@ def test_it_lets_no_coordinator_grant_roles(world, login):
     )
     assert response.status_code == 403
     assert person.memberships.count() == 1
+
+
+def test_it_says_in_chinese_that_a_password_is_too_short(world, login):
+    client = login(world.users["system_admin"])
+    response = client.post(
+        reverse("person_create"),
+        {"username": "wz_short", "full_name": "短密码", "password1": "Ab1#xyz",
+         "password2": "Ab1#xyz", "is_active": "on"},
+    )  # fmt: skip
+    assert "密码太短，至少需要 12 个字符" in response.content.decode()
+    assert not User.objects.filter(username="wz_short").exists()
