@@ -135,9 +135,6 @@ class Partnership(models.Model):
     def region_ids(self) -> tuple[int, int]:
         return (self.developed_side_id, self.partner_side_id)
 
-    def other_side(self, region: Region) -> Region:
-        return self.partner_side if region.pk == self.developed_side_id else self.developed_side
-
 
 class OrgUnit(models.Model):
     """A department (member unit) of a region, possibly under a parent unit."""

@@ -324,12 +324,6 @@ def _id(value) -> int | None:
     return getattr(value, "pk", value)
 
 
-def is_read_only(user: User) -> bool:
-    """Leaders (and users with nothing to manage) see no write buttons."""
-    g = grants(user)
-    return not (g.admin or g.manage_programmes or g.manage_unit_regions)
-
-
 def internal_partnerships(user: User) -> QuerySet[Partnership]:
     """Partnerships whose internal work (conference, tasks, pairing) the user sees."""
     g = grants(user)
