@@ -10,7 +10,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from xietong.conference.models import (
+    AnnualAgreement,
+    Attendee,
+    CoordinationIssue,
     ExtensionRequest,
+    KeyTask,
+    Meeting,
+    Plan,
     ProgressReport,
     Task,
     TaskEvent,
@@ -21,7 +27,11 @@ from xietong.core.models import SecurityEvent
 from ..factories import OrgUnitFactory
 from .factories import (
     AgreementFactory,
+    AttendeeFactory,
+    CoordinationIssueFactory,
+    KeyTaskFactory,
     MeetingFactory,
+    PlanFactory,
     ProgressReportFactory,
     ResolutionFactory,
     TargetFactory,
@@ -181,13 +191,10 @@ def test_it_lists_meetings_and_agreements_of_the_users_pair_only(world, agreemen
     assert meeting["resolutions"][0]["text"] == "共建汽车零部件配套产业园。"
 
 
-def test_it_refuses_to_change_meetings_and_agreements_through_the_api(
-    world, agreement, coordinator
-):
-    response = coordinator.patch(f"{API}/agreements/{agreement.pk}/", {"title": "x"}, "json")
-    assert response.status_code == 405
-    agreement.refresh_from_db()
-    assert agreement.title != "x"
+def test_it_never_deletes_a_meeting_through_the_api(world, coordinator):
+    meeting = MeetingFactory(partnership=world.pair_a)
+    assert coordinator.delete(f"{API}/meetings/{meeting.pk}/").status_code == 405
+    assert Meeting.objects.filter(pk=meeting.pk).exists()
 
 
 # --- The workflow through the actions -----------------------------------------------------
@@ -452,3 +459,388 @@ def test_it_describes_the_conference_endpoints_in_the_schema(world, client):
     schema = response.content.decode()
     for path in ("/api/v1/tasks/{id}/acknowledge/", "/api/v1/reports/{id}/review/"):
         assert path in schema
+
+
+# --- Writing meetings ---------------------------------------------------------------------
+
+
+def en(client: APIClient) -> APIClient:
+    """Messages are asserted in English (the msgids), whatever the catalogue says."""
+    client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+    return client
+
+
+@pytest.fixture
+def meeting(world):
+    return MeetingFactory(partnership=world.pair_a, number=5, date=date(2026, 3, 15))
+
+
+@pytest.fixture
+def other_meeting(world):
+    return MeetingFactory(partnership=world.pair_b, number=1)
+
+
+def test_it_records_a_meeting_with_the_defaults(world, meeting, coordinator):
+    body = {"partnership": world.pair_a.pk, "date": "2027-04-10", "minutes": "审议2027年度协议。"}
+    response = coordinator.post(f"{API}/meetings/", body, "json")
+    assert response.status_code == 201, response.content
+    created = Meeting.objects.get(partnership=world.pair_a, number=6)
+    assert response.json()["id"] == created.pk and response.json()["version"]
+    assert (created.year, created.host_side, created.place, created.status) == (
+        2027,
+        world.pair_a.partner_side,
+        "万州区",
+        "planned",
+    )
+
+
+def test_it_refuses_meeting_writes_to_staff_with_403(world, meeting, staff):
+    body = {"partnership": world.pair_a.pk, "date": "2027-04-10"}
+    assert staff.post(f"{API}/meetings/", body, "json").status_code == 403
+    response = staff.patch(f"{API}/meetings/{meeting.pk}/", {"minutes": "x"}, "json")
+    assert response.status_code == 403
+    for path, payload in [
+        ("attendees/", {"side": world.pair_a.partner_side.pk, "name": "王芳"}),
+        ("agenda-items/", {"title": "x"}),
+        ("resolutions/", {"text": "x"}),
+    ]:
+        assert staff.post(f"{API}/meetings/{meeting.pk}/{path}", payload, "json").status_code == 403
+    meeting.refresh_from_db()
+    assert meeting.minutes != "x" and not meeting.attendees.exists()
+    assert Meeting.objects.count() == 1
+
+
+def test_it_answers_404_for_writes_on_a_meeting_of_another_pair(world, other_meeting, coordinator):
+    url = f"{API}/meetings/{other_meeting.pk}/"
+    assert coordinator.patch(url, {"minutes": "越界"}, "json").status_code == 404
+    for path, payload in [
+        ("attendees/", {"side": world.pair_b.partner_side.pk, "name": "x"}),
+        ("agenda-items/", {"title": "x"}),
+        ("resolutions/", {"text": "x"}),
+    ]:
+        assert coordinator.post(url + path, payload, "json").status_code == 404, path
+    attendee = AttendeeFactory(meeting=other_meeting)
+    assert coordinator.delete(f"{url}attendees/{attendee.pk}/").status_code == 404
+    other_meeting.refresh_from_db()
+    assert other_meeting.minutes != "越界" and Attendee.objects.filter(pk=attendee.pk).exists()
+
+
+def test_it_refuses_a_meeting_for_a_pair_out_of_scope_as_an_unknown_one(world, coordinator):
+    body = {"partnership": world.pair_b.pk, "date": "2027-04-10"}
+    response = coordinator.post(f"{API}/meetings/", body, "json")
+    assert response.status_code == 400 and "partnership" in response.json()
+    assert not Meeting.objects.exists()
+
+
+def test_it_answers_a_taken_meeting_number_with_a_field_error(world, meeting, coordinator):
+    body = {"partnership": world.pair_a.pk, "date": "2027-04-10", "number": 5}
+    response = coordinator.post(f"{API}/meetings/", body, "json")
+    assert response.status_code == 400 and list(response.json()) == ["number"]
+
+
+def test_it_updates_a_meeting_and_refuses_a_stale_version_with_409(world, meeting, coordinator):
+    url = f"{API}/meetings/{meeting.pk}/"
+    version = coordinator.get(url).json()["version"]
+    response = coordinator.patch(url, {"minutes": "第一次修改", "version": version}, "json")
+    assert response.status_code == 200 and response.json()["minutes"] == "第一次修改"
+    assert response.json()["version"] != version
+    stale = en(coordinator).patch(url, {"minutes": "过期的修改", "version": version}, "json")
+    assert stale.status_code == 409
+    assert "changed by someone else" in stale.json()["detail"]
+    assert stale.json()["version"] == response.json()["version"]
+    meeting.refresh_from_db()
+    assert (meeting.minutes, meeting.number) == ("第一次修改", 5)
+
+
+def test_it_refuses_to_move_a_meeting_to_another_pair(world, meeting):
+    client = client_for(world.users["programme_coordinator"])
+    body = {"partnership": world.pair_b.pk}
+    response = client.patch(f"{API}/meetings/{meeting.pk}/", body, "json")
+    assert response.status_code == 400 and "partnership" in response.json()
+    meeting.refresh_from_db()
+    assert meeting.partnership == world.pair_a
+
+
+def test_it_adds_and_removes_attendees_through_sub_routes(world, meeting, coordinator):
+    url = f"{API}/meetings/{meeting.pk}/attendees/"
+    body = {
+        "side": world.pair_a.partner_side.pk,
+        "org_unit": world.unit_a_partner.pk,
+        "name": "王芳",
+    }
+    response = coordinator.post(url, body, "json")
+    assert response.status_code == 201, response.content
+    attendee = Attendee.objects.get(meeting=meeting)
+    assert (attendee.name, attendee.org_unit) == ("王芳", world.unit_a_partner)
+    wrong_side = dict(body, side=world.pair_a.developed_side.pk)
+    response = coordinator.post(url, wrong_side, "json")
+    assert response.status_code == 400 and list(response.json()) == ["org_unit"]
+    assert coordinator.delete(f"{url}{attendee.pk}/").status_code == 204
+    assert not meeting.attendees.exists()
+    assert coordinator.delete(f"{url}{attendee.pk}/").status_code == 404
+
+
+def test_it_puts_an_issue_on_the_agenda_and_takes_it_off(world, meeting, coordinator):
+    issue = CoordinationIssueFactory(partnership=world.pair_a, title="物流通道建设滞后")
+    url = f"{API}/meetings/{meeting.pk}/agenda-items/"
+    response = coordinator.post(url, {"issue": issue.pk, "presenter": "万州区"}, "json")
+    assert response.status_code == 201 and response.json()["title"] == "物流通道建设滞后"
+    issue.refresh_from_db()
+    assert issue.status == CoordinationIssue.Status.ON_AGENDA
+    assert coordinator.delete(f"{url}{response.json()['id']}/").status_code == 204
+    issue.refresh_from_db()
+    assert issue.status == CoordinationIssue.Status.OPEN
+
+
+def test_it_numbers_resolutions_and_keeps_one_that_has_tasks(world, meeting, task, coordinator):
+    url = f"{API}/meetings/{meeting.pk}/resolutions/"
+    first = coordinator.post(url, {"text": "共建汽车零部件配套产业园。"}, "json")
+    second = coordinator.post(url, {"text": "联合举办招商推介会。"}, "json")
+    assert (first.json()["number"], second.json()["number"]) == (1, 2)
+    assert coordinator.post(url, {"number": 2, "text": "x"}, "json").status_code == 400
+    Task.objects.filter(pk=task.pk).update(resolution_id=first.json()["id"])
+    response = coordinator.delete(f"{url}{first.json()['id']}/")
+    assert response.status_code == 400 and "non_field_errors" in response.json()
+    assert coordinator.delete(f"{url}{second.json()['id']}/").status_code == 204
+    assert list(meeting.resolutions.values_list("number", flat=True)) == [1]
+
+
+def test_it_turns_a_resolution_into_tasks_through_the_api(world, meeting, agreement, coordinator):
+    resolution = ResolutionFactory(meeting=meeting, number=1, text="共建电子信息产业园。")
+    url = f"{API}/meetings/{meeting.pk}/resolutions/{resolution.pk}/tasks/"
+    item = {k: v for k, v in new_task_payload(world, agreement).items() if k != "agreement"}
+    body = {"agreement": agreement.pk, "tasks": [item, dict(item, code="2026-051", title="招引")]}
+    response = coordinator.post(url, body, "json")
+    assert response.status_code == 201, response.content
+    assert [t["code"] for t in response.json()] == ["2026-050", "2026-051"]
+    assert set(resolution.tasks.values_list("code", flat=True)) == {"2026-050", "2026-051"}
+    detail = coordinator.get(f"{API}/meetings/{meeting.pk}/").json()
+    assert sorted(detail["resolutions"][0]["tasks"]) == sorted(t["id"] for t in response.json())
+
+
+def test_it_refuses_resolution_tasks_with_a_bad_row_and_creates_none(
+    world, meeting, agreement, other_agreement, coordinator
+):
+    resolution = ResolutionFactory(meeting=meeting, number=1)
+    url = f"{API}/meetings/{meeting.pk}/resolutions/{resolution.pk}/tasks/"
+    item = {k: v for k, v in new_task_payload(world, agreement).items() if k != "agreement"}
+    late = dict(item, code="2026-051", start_date="2026-06-01", deadline="2026-05-01")
+    response = coordinator.post(
+        url, {"agreement": agreement.pk, "tasks": [item, item, late]}, "json"
+    )
+    assert response.status_code == 400
+    rows = response.json()["tasks"]
+    assert [set(row) for row in rows] == [set(), {"code"}, {"deadline"}]
+    body = {"agreement": other_agreement.pk, "tasks": [item]}
+    assert coordinator.post(url, body, "json").status_code == 400
+    assert not Task.objects.exists()
+    assert (
+        staff_client(world)
+        .post(url, {"agreement": agreement.pk, "tasks": [item]}, "json")
+        .status_code
+        == 403
+    )
+
+
+def staff_client(world) -> APIClient:
+    return client_for(world.users["department_staff"])
+
+
+# --- Writing agreements -------------------------------------------------------------------
+
+
+def test_it_records_an_agreement_with_the_live_plan_and_a_title(world, coordinator):
+    plan = PlanFactory(partnership=world.pair_a)
+    meeting = MeetingFactory(partnership=world.pair_a, year=2027)
+    body = {
+        "partnership": world.pair_a.pk,
+        "year": 2027,
+        "meeting": meeting.pk,
+        "status": "adopted",
+    }
+    response = coordinator.post(f"{API}/agreements/", body, "json")
+    assert response.status_code == 201, response.content
+    created = AnnualAgreement.objects.get(partnership=world.pair_a, year=2027)
+    assert (created.plan, created.meeting, created.status) == (plan, meeting, "adopted")
+    assert "2027" in created.title and response.json()["title"] == created.title
+
+
+def test_it_answers_a_second_agreement_for_a_year_with_a_field_error(world, agreement, coordinator):
+    body = {"partnership": world.pair_a.pk, "year": 2026}
+    response = coordinator.post(f"{API}/agreements/", body, "json")
+    assert response.status_code == 400 and list(response.json()) == ["year"]
+
+
+def test_it_updates_an_agreement_but_not_for_staff_nor_another_pair(
+    world, agreement, other_agreement, coordinator, staff
+):
+    url = f"{API}/agreements/{agreement.pk}/"
+    assert staff.patch(url, {"preamble": "x"}, "json").status_code == 403
+    other = f"{API}/agreements/{other_agreement.pk}/"
+    assert coordinator.patch(other, {"preamble": "x"}, "json").status_code == 404
+    response = coordinator.patch(url, {"preamble": "为深入推进对口协同发展……"}, "json")
+    assert response.status_code == 200
+    agreement.refresh_from_db()
+    other_agreement.refresh_from_db()
+    assert agreement.preamble == "为深入推进对口协同发展……" and other_agreement.preamble == ""
+
+
+def test_it_refuses_a_plan_of_another_pair_for_an_agreement(world, agreement):
+    client = client_for(world.users["programme_coordinator"])
+    foreign = PlanFactory(partnership=world.pair_b)
+    body = {"plan": foreign.pk}
+    response = client.patch(f"{API}/agreements/{agreement.pk}/", body, "json")
+    assert response.status_code == 400 and list(response.json()) == ["plan"]
+
+
+# --- Plans and key tasks ------------------------------------------------------------------
+
+
+def plan_payload(world, **overrides) -> dict:
+    payload = {
+        "partnership": world.pair_a.pk,
+        "kind": "implementation",
+        "title": "两江新区对口协同万州区实施方案（2031年-2035年）",
+        "start_year": 2031,
+        "end_year": 2035,
+    }
+    payload.update(overrides)
+    return payload
+
+
+@pytest.fixture
+def live_plan(world):
+    return PlanFactory(partnership=world.pair_a)
+
+
+def test_it_records_a_plan_and_lists_it_with_its_key_tasks(world, live_plan, coordinator, staff):
+    KeyTaskFactory(plan=live_plan, code="CY1", title="共建汽车产业链")
+    PlanFactory(partnership=world.pair_b)
+    response = coordinator.post(f"{API}/plans/", plan_payload(world), "json")
+    assert response.status_code == 201, response.content
+    created = Plan.objects.get(start_year=2031)
+    assert (created.status, response.json()["status"]) == ("live", "live")
+    assert sorted(ids(staff.get(f"{API}/plans/"))) == sorted([live_plan.pk, created.pk])
+    body = staff.get(f"{API}/plans/{live_plan.pk}/").json()
+    assert [kt["code"] for kt in body["key_tasks"]] == ["CY1"]
+
+
+def test_it_answers_plan_field_errors(world, live_plan, coordinator):
+    response = coordinator.post(
+        f"{API}/plans/", plan_payload(world, start_year=2028, end_year=2032), "json"
+    )
+    assert response.status_code == 400 and list(response.json()) == ["start_year"]
+    response = coordinator.post(
+        f"{API}/plans/", plan_payload(world, start_year=2035, end_year=2031), "json"
+    )
+    assert response.status_code == 400 and list(response.json()) == ["end_year"]
+    assert Plan.objects.count() == 1
+
+
+def test_it_refuses_plan_writes_to_staff_with_403_and_hides_other_pairs_with_404(
+    world, live_plan, coordinator, staff
+):
+    key_task = KeyTaskFactory(plan=live_plan)
+    assert staff.post(f"{API}/plans/", plan_payload(world), "json").status_code == 403
+    assert staff.patch(f"{API}/plans/{live_plan.pk}/", {"title": "x"}, "json").status_code == 403
+    assert staff.post(f"{API}/plans/{live_plan.pk}/close/", {}, "json").status_code == 403
+    body = {"plan": live_plan.pk, "area": "industry", "title": "x"}
+    assert staff.post(f"{API}/key-tasks/", body, "json").status_code == 403
+    assert staff.delete(f"{API}/key-tasks/{key_task.pk}/").status_code == 403
+    foreign = PlanFactory(partnership=world.pair_b)
+    foreign_key_task = KeyTaskFactory(plan=foreign)
+    assert coordinator.get(f"{API}/plans/{foreign.pk}/").status_code == 404
+    assert (
+        coordinator.patch(f"{API}/plans/{foreign.pk}/", {"title": "x"}, "json").status_code == 404
+    )
+    assert coordinator.post(f"{API}/plans/{foreign.pk}/close/", {}, "json").status_code == 404
+    assert coordinator.delete(f"{API}/key-tasks/{foreign_key_task.pk}/").status_code == 404
+    response = coordinator.post(f"{API}/key-tasks/", dict(body, plan=foreign.pk), "json")
+    assert response.status_code == 400 and "plan" in response.json()
+    live_plan.refresh_from_db()
+    foreign.refresh_from_db()
+    assert (live_plan.title, live_plan.status, foreign.status) != ("x", "closed", "closed")
+    assert KeyTask.objects.count() == 2 and not Plan.objects.filter(start_year=2031).exists()
+
+
+def test_it_closes_a_plan_which_then_refuses_changes_with_403(world, live_plan, coordinator):
+    key_task = KeyTaskFactory(plan=live_plan)
+    response = coordinator.post(f"{API}/plans/{live_plan.pk}/close/", {}, "json")
+    assert response.status_code == 200 and response.json()["status"] == "closed"
+    patch = coordinator.patch(f"{API}/plans/{live_plan.pk}/", {"title": "x"}, "json")
+    assert patch.status_code == 403
+    body = {"plan": live_plan.pk, "area": "industry", "title": "新增"}
+    assert coordinator.post(f"{API}/key-tasks/", body, "json").status_code == 403
+    assert (
+        coordinator.patch(f"{API}/key-tasks/{key_task.pk}/", {"title": "x"}, "json").status_code
+        == 403
+    )
+    assert coordinator.delete(f"{API}/key-tasks/{key_task.pk}/").status_code == 403
+    live_plan.refresh_from_db()
+    assert (
+        live_plan.title != "x"
+        and KeyTask.objects.filter(pk=key_task.pk, title=key_task.title).exists()
+    )
+
+
+def test_it_refuses_a_stale_plan_version_with_409(world, live_plan, coordinator):
+    url = f"{API}/plans/{live_plan.pk}/"
+    version = coordinator.get(url).json()["version"]
+    assert coordinator.patch(url, {"summary": "甲", "version": version}, "json").status_code == 200
+    response = coordinator.patch(url, {"summary": "乙", "version": version}, "json")
+    assert response.status_code == 409
+    response = coordinator.post(f"{API}/plans/{live_plan.pk}/close/", {"version": version}, "json")
+    assert response.status_code == 409
+    live_plan.refresh_from_db()
+    assert (live_plan.summary, live_plan.status) == ("甲", "live")
+
+
+def test_it_adds_edits_moves_and_deletes_key_tasks(world, live_plan, coordinator):
+    KeyTaskFactory(plan=live_plan, area="industry", code="CY1", title="甲")
+    body = {"plan": live_plan.pk, "area": "industry", "title": "乙"}
+    response = coordinator.post(f"{API}/key-tasks/", body, "json")
+    assert response.status_code == 201 and response.json()["code"] == "CY2"
+    second = KeyTask.objects.get(title="乙")
+    url = f"{API}/key-tasks/{second.pk}/"
+    response = coordinator.patch(url, {"description": "承接产业转移"}, "json")
+    assert response.status_code == 200 and response.json()["description"] == "承接产业转移"
+    response = coordinator.post(f"{url}move/", {"direction": "up"}, "json")
+    assert response.status_code == 200 and response.json()["code"] == "CY1"
+    assert coordinator.post(f"{url}move/", {"direction": "sideways"}, "json").status_code == 400
+    assert list(live_plan.key_tasks.values_list("title", flat=True)) == ["乙", "甲"]
+    assert coordinator.patch(url, {"code": "CY2"}, "json").status_code == 400  # taken
+    assert coordinator.delete(url).status_code == 204
+    assert list(live_plan.key_tasks.values_list("title", flat=True)) == ["甲"]
+
+
+def test_it_refuses_to_delete_a_key_task_that_tasks_implement(world, live_plan, agreement):
+    key_task = KeyTaskFactory(plan=live_plan)
+    TaskFactory(agreement=agreement, key_task=key_task)
+    client = en(client_for(world.users["partnership_coordinator"]))
+    response = client.delete(f"{API}/key-tasks/{key_task.pk}/")
+    assert response.status_code == 400
+    assert "cannot be deleted" in response.json()["non_field_errors"][0]
+    assert KeyTask.objects.filter(pk=key_task.pk).exists()
+
+
+def test_it_describes_the_write_endpoints_in_the_schema(world, client):
+    client.force_login(world.users["leader"])
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+    assert {"post"} <= set(paths["/api/v1/meetings/"])
+    assert {"put", "patch"} <= set(paths["/api/v1/meetings/{id}/"])
+    assert "delete" not in paths["/api/v1/meetings/{id}/"]
+    for path in (
+        "/api/v1/meetings/{id}/attendees/",
+        "/api/v1/meetings/{id}/attendees/{item_id}/",
+        "/api/v1/meetings/{id}/agenda-items/",
+        "/api/v1/meetings/{id}/resolutions/",
+        "/api/v1/meetings/{id}/resolutions/{item_id}/tasks/",
+        "/api/v1/plans/{id}/close/",
+        "/api/v1/key-tasks/{id}/move/",
+    ):
+        assert path in paths, path
+    assert {"post"} <= set(paths["/api/v1/agreements/"])
+    assert {"post"} <= set(paths["/api/v1/plans/"])
+    assert {"post"} <= set(paths["/api/v1/key-tasks/"])
+    assert "version" in schema["components"]["schemas"]["PatchedMeetingRequest"]["properties"]

@@ -203,6 +203,30 @@ def test_it_edits_the_minutes_and_status(world, login, meeting):
     assert (meeting.minutes, meeting.status) == ("会议议定三项事项。", "held")
 
 
+def test_it_keeps_the_input_when_the_meeting_was_changed_meanwhile(world, login, meeting):
+    client = login(world.users["partnership_coordinator"])
+    form = client.get(_url("meeting_edit", meeting.pk)).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "partnership"}
+    data.update(date="2026-03-15", minutes="我写的纪要。", host_side=meeting.host_side_id)
+    Meeting.objects.filter(pk=meeting.pk).update(minutes="另一位协调人写的纪要。")
+    response = client.post(_url("meeting_edit", meeting.pk), data)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "我写的纪要。" in html and "另一位协调人写的纪要。" in html
+    meeting.refresh_from_db()
+    assert meeting.minutes == "另一位协调人写的纪要。"
+
+
+def test_it_keeps_the_number_of_a_meeting_edited_with_the_number_left_empty(world, login, meeting):
+    client = login(world.users["partnership_coordinator"])
+    form = client.get(_url("meeting_edit", meeting.pk)).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "partnership"}
+    data.update(number="", date="2026-03-16", host_side=meeting.host_side_id)
+    assert client.post(_url("meeting_edit", meeting.pk), data).status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.number, meeting.date) == (3, date(2026, 3, 16))
+
+
 # --- Inline rows ----------------------------------------------------------------------
 
 
@@ -232,6 +256,17 @@ def test_it_refuses_an_attendee_whose_unit_is_on_the_other_side(world, login, me
     assert response.status_code == 200
     assert response.context["attendee_form"].errors
     assert not meeting.attendees.exists()
+
+
+def test_it_keeps_a_resolution_that_tasks_were_made_of(world, login, meeting, task):
+    resolution = ResolutionFactory(meeting=meeting, number=1)
+    task.resolution = resolution
+    task.save()
+    client = login(world.users["partnership_coordinator"])
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.post(_url("resolution_delete", meeting.pk, resolution.pk), follow=True)
+    assert "This resolution has tasks and cannot be removed." in response.content.decode()
+    assert Resolution.objects.filter(pk=resolution.pk).exists()
 
 
 def test_it_adds_a_resolution_with_the_next_number(world, login, meeting):

@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from xietong.conference import services
-from xietong.conference.models import AnnualAgreement, Plan, Task, TaskEvent, TaskUnit
+from xietong.conference import plan_services, services
+from xietong.conference.models import AnnualAgreement, KeyTask, Plan, Task, TaskEvent, TaskUnit
 
 from .factories import (
     AgreementFactory,
@@ -23,6 +23,12 @@ from .factories import (
 
 def _url(name, *args):
     return reverse(f"conference:{name}", args=args)
+
+
+def _in_english(client):
+    """Messages are asserted in English (the msgids), whatever the catalogue says."""
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    return client
 
 
 @pytest.fixture
@@ -90,6 +96,267 @@ def test_it_answers_404_for_a_plan_of_another_pair(world, login):
     )
 
 
+# --- Plans: create, edit, close -------------------------------------------------------
+
+
+def _plan_data(world, **overrides) -> dict:
+    data = {
+        "partnership": world.pair_a.pk,
+        "kind": "implementation",
+        "title": "两江新区对口协同万州区实施方案（2031年-2035年）",
+        "start_year": 2031,
+        "end_year": 2035,
+        "summary": "“十六五”时期实施方案。",
+    }
+    data.update(overrides)
+    return data
+
+
+def _edit_data(client, url, **changes) -> dict:
+    """What the edit page shows (its version included), with ``changes`` typed in."""
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "partnership"}
+    data.update(changes)
+    return data
+
+
+def test_it_lets_a_coordinator_record_a_plan(world, login, plans):
+    client = login(world.users["partnership_coordinator"])
+    assert _url("plan_create") in client.get(_url("plan_list")).content.decode()
+    meeting = MeetingFactory(partnership=world.pair_a)
+    response = client.post(_url("plan_create"), _plan_data(world, adopted_at=meeting.pk))
+    plan = Plan.objects.get(start_year=2031)
+    assert response.status_code == 302 and response["Location"] == _url("plan_detail", plan.pk)
+    assert (plan.partnership, plan.status, plan.adopted_at) == (world.pair_a, "live", meeting)
+
+
+def test_it_refuses_a_plan_overlapping_one_of_the_same_kind(world, login, plans):
+    response = login(world.users["partnership_coordinator"]).post(
+        _url("plan_create"), _plan_data(world, start_year=2028, end_year=2032)
+    )
+    assert response.status_code == 200
+    assert "2026–2030" in response.context["form"].errors["start_year"][0]
+    assert not Plan.objects.filter(start_year=2028).exists()
+
+
+def test_it_refuses_a_plan_ending_before_it_starts(world, login):
+    response = login(world.users["partnership_coordinator"]).post(
+        _url("plan_create"), _plan_data(world, start_year=2035, end_year=2031)
+    )
+    assert response.status_code == 200 and response.context["form"].errors["end_year"]
+    assert not Plan.objects.exists()
+
+
+def test_it_edits_a_live_plan(world, login, plans):
+    _closed, live = plans
+    client = login(world.users["programme_coordinator"])
+    url = _url("plan_edit", live.pk)
+    response = client.post(url, _edit_data(client, url, summary="聚焦四大领域。"))
+    assert response.status_code == 302
+    live.refresh_from_db()
+    assert live.summary == "聚焦四大领域。"
+
+
+def test_it_keeps_the_input_and_shows_a_conflict_when_someone_saved_meanwhile(world, login, plans):
+    _closed, live = plans
+    client = _in_english(login(world.users["partnership_coordinator"]))
+    url = _url("plan_edit", live.pk)
+    mine = _edit_data(client, url, title="我的标题", summary="我的摘要")
+    plan_services.update_plan(world.users["programme_coordinator"], live, title="他人的标题")
+    response = client.post(url, mine)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "我的标题" in html and "我的摘要" in html  # the input is kept
+    assert "他人的标题" in html  # and the value saved meanwhile is shown beside it
+    form = response.context["form"]
+    assert "changed by someone else" in str(form.non_field_errors())
+    live.refresh_from_db()
+    assert (live.title, live.summary) == ("他人的标题", "")
+    # Saving again, knowingly, replaces the other's value.
+    again = dict(mine, version=form["version"].value())
+    assert client.post(url, again).status_code == 302
+    live.refresh_from_db()
+    assert (live.title, live.summary) == ("我的标题", "我的摘要")
+
+
+def test_it_refuses_an_edit_without_the_version(world, login, plans):
+    _closed, live = plans
+    client = login(world.users["partnership_coordinator"])
+    url = _url("plan_edit", live.pk)
+    data = _edit_data(client, url, title="无版本")
+    del data["version"]
+    assert client.post(url, data).status_code == 200
+    live.refresh_from_db()
+    assert live.title != "无版本"
+
+
+def test_it_closes_a_plan_which_is_then_read_only(world, login, plans):
+    _closed, live = plans
+    key_task = KeyTaskFactory(plan=live)
+    client = login(world.users["partnership_coordinator"])
+    page = client.get(_url("plan_detail", live.pk))
+    assert _url("plan_close", live.pk) in page.content.decode()
+    response = client.post(_url("plan_close", live.pk), {"version": page.context["version"]})
+    assert response.status_code == 302
+    live.refresh_from_db()
+    assert live.status == Plan.Status.CLOSED
+    html = client.get(_url("plan_detail", live.pk)).content.decode()
+    for name in ("plan_edit", "plan_close", "plan_key_task_create"):
+        assert _url(name, live.pk) not in html, name
+    assert _url("plan_key_task_edit", key_task.pk) not in html
+    assert client.get(_url("plan_edit", live.pk)).status_code == 403
+    assert client.get(_url("plan_key_task_create", live.pk)).status_code == 403
+    assert client.get(_url("plan_key_task_edit", key_task.pk)).status_code == 403
+    response = client.post(_url("plan_key_task_delete", key_task.pk))
+    assert response.status_code == 403 and KeyTask.objects.filter(pk=key_task.pk).exists()
+
+
+def test_it_does_not_close_a_plan_changed_since_it_was_shown(world, login, plans):
+    _closed, live = plans
+    client = _in_english(login(world.users["partnership_coordinator"]))
+    version = client.get(_url("plan_detail", live.pk)).context["version"]
+    plan_services.update_plan(world.users["programme_coordinator"], live, title="改名")
+    response = client.post(_url("plan_close", live.pk), {"version": version}, follow=True)
+    live.refresh_from_db()
+    assert live.status == Plan.Status.LIVE
+    assert "changed by someone else" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["department_staff", "leader", "sector_group_member"])
+def test_it_shows_no_plan_buttons_and_refuses_plan_writes_to_readers(world, login, plans, role):
+    _closed, live = plans
+    key_task = KeyTaskFactory(plan=live)
+    client = login(world.users[role])
+    assert _url("plan_create") not in client.get(_url("plan_list")).content.decode()
+    html = client.get(_url("plan_detail", live.pk)).content.decode()
+    assert _url("plan_edit", live.pk) not in html
+    assert _url("plan_key_task_edit", key_task.pk) not in html
+    assert client.get(_url("plan_create")).status_code == 403
+    assert client.post(_url("plan_create"), _plan_data(world)).status_code == 403
+    assert client.get(_url("plan_edit", live.pk)).status_code == 403
+    assert client.post(_url("plan_close", live.pk)).status_code == 403
+    assert client.get(_url("plan_key_task_create", live.pk)).status_code == 403
+    assert client.get(_url("plan_key_task_edit", key_task.pk)).status_code == 403
+    assert (
+        client.post(_url("plan_key_task_move", key_task.pk), {"direction": "up"}).status_code == 403
+    )
+    assert client.post(_url("plan_key_task_delete", key_task.pk)).status_code == 403
+    live.refresh_from_db()
+    assert live.status == "live" and KeyTask.objects.filter(pk=key_task.pk).exists()
+    assert not Plan.objects.filter(start_year=2031).exists()
+
+
+def test_it_answers_404_to_a_pair_a_coordinator_for_plan_pages_of_pair_b(world, login):
+    plan = PlanFactory(partnership=world.pair_b)
+    key_task = KeyTaskFactory(plan=plan)
+    client = login(world.users["partnership_coordinator"])
+    for name, arg in [
+        ("plan_edit", plan.pk),
+        ("plan_key_task_create", plan.pk),
+        ("plan_key_task_edit", key_task.pk),
+        ("plan_key_task_delete", key_task.pk),
+    ]:
+        assert client.get(_url(name, arg)).status_code == 404, name
+    for name, arg in [
+        ("plan_close", plan.pk),
+        ("plan_key_task_move", key_task.pk),
+        ("plan_key_task_delete", key_task.pk),
+    ]:
+        assert client.post(_url(name, arg), {"direction": "up"}).status_code == 404, name
+    response = client.post(_url("plan_create"), _plan_data(world, partnership=world.pair_b.pk))
+    assert response.status_code == 200 and "partnership" in response.context["form"].errors
+    plan.refresh_from_db()
+    assert plan.status == "live" and not Plan.objects.filter(start_year=2031).exists()
+
+
+# --- Key tasks ------------------------------------------------------------------------
+
+
+def test_it_adds_a_key_task_with_the_areas_next_code(world, login, plans):
+    _closed, live = plans
+    KeyTaskFactory(plan=live, area="industry", code="CY1")
+    KeyTaskFactory(plan=live, area="industry", code="CY2")
+    client = login(world.users["partnership_coordinator"])
+    page = client.get(_url("plan_key_task_create", live.pk) + "?area=industry")
+    assert page.context["form"].initial["code"] == "CY3"
+    url = _url("plan_key_task_create", live.pk)
+    response = client.post(url, {"area": "industry", "title": "共建新能源汽车配套基地"})
+    created = live.key_tasks.get(title="共建新能源汽车配套基地")
+    assert response.status_code == 302 and created.code == "CY3"
+    assert response["Location"].endswith(f"#key-task-{created.pk}")
+    client.post(url, {"area": "sci_tech", "title": "共建中试基地"})
+    assert live.key_tasks.get(title="共建中试基地").code == "KJ1"
+
+
+def test_it_refuses_a_key_task_code_the_plan_already_has(world, login, plans):
+    _closed, live = plans
+    KeyTaskFactory(plan=live, code="CY1")
+    response = login(world.users["partnership_coordinator"]).post(
+        _url("plan_key_task_create", live.pk), {"area": "industry", "code": "CY1", "title": "重复"}
+    )
+    assert response.status_code == 200 and response.context["form"].errors["code"]
+    assert live.key_tasks.count() == 1
+
+
+def test_it_edits_a_key_task_and_detects_a_conflict(world, login, plans):
+    _closed, live = plans
+    key_task = KeyTaskFactory(plan=live, code="CX1", area="urban_rural", title="旧标题")
+    client = login(world.users["partnership_coordinator"])
+    url = _url("plan_key_task_edit", key_task.pk)
+    stale = _edit_data(client, url, title="新标题")
+    assert client.post(url, stale).status_code == 302
+    key_task.refresh_from_db()
+    assert key_task.title == "新标题"
+    response = client.post(url, dict(stale, title="过期的修改"))
+    assert response.status_code == 409
+    key_task.refresh_from_db()
+    assert key_task.title == "新标题"
+
+
+def test_it_reorders_key_tasks_within_an_area(world, login, plans):
+    _closed, live = plans
+    first = KeyTaskFactory(plan=live, area="industry", code="CY1", title="甲")
+    second = KeyTaskFactory(plan=live, area="industry", code="CY2", title="乙")
+    third = KeyTaskFactory(plan=live, area="industry", code="CY3", title="丙")
+    task = TaskFactory(agreement=AgreementFactory(partnership=world.pair_a), key_task=third)
+    client = login(world.users["partnership_coordinator"])
+    client.post(_url("plan_key_task_move", third.pk), {"direction": "up"})
+    client.post(_url("plan_key_task_move", first.pk), {"direction": "up"})  # already first
+    response = client.get(_url("plan_detail", live.pk))
+    (_value, _label, industry), *_rest = response.context["areas"]
+    assert [(kt.code, kt.title) for kt in industry] == [("CY1", "甲"), ("CY2", "丙"), ("CY3", "乙")]
+    task.refresh_from_db()
+    assert task.key_task == third  # the task still implements the same key task
+    second.refresh_from_db()
+    assert second.code == "CY3"
+
+
+def test_it_refuses_to_delete_a_key_task_that_tasks_implement(world, login, plans, agreement):
+    _closed, live = plans
+    key_task = KeyTaskFactory(plan=live, code="GG1", area="public_services")
+    task = TaskFactory(agreement=agreement, key_task=key_task, title="教育医疗资源共享任务")
+    client = _in_english(login(world.users["partnership_coordinator"]))
+    page = client.get(_url("plan_key_task_delete", key_task.pk)).content.decode()
+    assert 'data-testid="key-task-in-use"' in page and task.title in page
+    assert 'data-testid="confirm-delete"' not in page
+    response = client.post(_url("plan_key_task_delete", key_task.pk), follow=True)
+    assert "cannot be deleted" in response.content.decode()
+    assert KeyTask.objects.filter(pk=key_task.pk).exists()
+
+
+def test_it_deletes_a_key_task_no_task_implements(world, login, plans):
+    _closed, live = plans
+    key_task = KeyTaskFactory(plan=live)
+    client = login(world.users["partnership_coordinator"])
+    assert (
+        'data-testid="confirm-delete"'
+        in client.get(_url("plan_key_task_delete", key_task.pk)).content.decode()
+    )
+    response = client.post(_url("plan_key_task_delete", key_task.pk))
+    assert response.status_code == 302 and response["Location"] == _url("plan_detail", live.pk)
+    assert not KeyTask.objects.filter(pk=key_task.pk).exists()
+
+
 # --- Agreements: pages ----------------------------------------------------------------
 
 
@@ -155,9 +422,16 @@ def test_it_hides_agreements_from_an_enterprise_user(world, login, agreement):
 
 def test_it_edits_an_agreement(world, login, agreement):
     client = login(world.users["partnership_coordinator"])
+    version = client.get(_url("agreement_edit", agreement.pk)).context["form"].initial["version"]
     response = client.post(
         _url("agreement_edit", agreement.pk),
-        {"year": 2026, "title": "2026年度协议（修订）", "status": "adopted", "preamble": "序言"},
+        {
+            "year": 2026,
+            "title": "2026年度协议（修订）",
+            "status": "adopted",
+            "preamble": "序言",
+            "version": version,
+        },
     )
     assert response.status_code == 302
     agreement.refresh_from_db()

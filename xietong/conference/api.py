@@ -29,18 +29,20 @@ from rest_framework.response import Response
 
 from xietong.api.base import ScopedRelatedField, ScopedViewSet
 from xietong.core import scope
-from xietong.core.models import OrgUnit, User
+from xietong.core.models import OrgUnit, Partnership, Region, User
 
-from . import services
+from . import plan_services, services
 from .models import (
     AgendaItem,
     AnnualAgreement,
     Area,
     Attendee,
+    CoordinationIssue,
     ExtensionRequest,
     KeyTask,
     Meeting,
     Milestone,
+    Plan,
     ProgressReport,
     Resolution,
     Target,
@@ -48,6 +50,7 @@ from .models import (
     Task,
     TaskUnit,
 )
+from .versions import EditConflict, version_of
 
 READ_ONLY_METHODS = ["get", "head", "options"]
 
@@ -60,6 +63,8 @@ def call(function, *args, **kwargs):
     """
     try:
         return function(*args, **kwargs)
+    except EditConflict as exc:
+        raise Conflict({"detail": exc.messages[0], "version": exc.version}) from exc
     except DjangoPermissionDenied as exc:
         raise exceptions.PermissionDenied(str(exc) or None) from exc
     except DjangoValidationError as exc:
@@ -68,137 +73,110 @@ def call(function, *args, **kwargs):
         raise serializers.ValidationError({"non_field_errors": exc.messages}) from exc
 
 
+class Conflict(exceptions.APIException):
+    """409: the object changed since the client read it (its ``version`` differs)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("The object was changed by someone else meanwhile.")
+    default_code = "conflict"
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class VersionField(serializers.Field):
+    """The object's version (``versions.version_of``): send it back with a change, and the
+    change is refused with 409 if someone else changed the object in between."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return version_of(value)
+
+
+def version_input():
+    return serializers.CharField(
+        required=False,
+        write_only=True,
+        help_text=gettext_lazy(
+            "The version read with the object; when given and no longer current, the change "
+            "is refused with 409."
+        ),
+    )
+
+
+class ServiceWriteSerializer(ScopedRelatedField, serializers.ModelSerializer):
+    """The body of a create or update, handed to a ``plan_services`` function (which checks
+    the rules against the database; no model validators here). The object's parent
+    (``fixed``: its partnership or plan) is given on creation and never moves."""
+
+    fixed = "partnership"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None:
+            self.fields[self.fixed].required = False
+
+    def validate(self, attrs):
+        if self.instance is not None and self.fixed in attrs:
+            if attrs.pop(self.fixed) != getattr(self.instance, self.fixed):
+                raise serializers.ValidationError(
+                    {self.fixed: [_("This cannot change; create a new record instead.")]}
+                )
+        return attrs
+
+
+def write_schema(write, read) -> dict:
+    """The OpenAPI description of create / update / partial_update with a write body."""
+    return {
+        "create": extend_schema(request=write, responses={201: read}),
+        "update": extend_schema(request=write, responses=read),
+        "partial_update": extend_schema(request=write, responses=read),
+    }
+
+
+class ServiceWriteMixin:
+    """create / update through service functions: permission (403) before the payload is
+    validated (400), out of scope 404, and the response is the object as read."""
+
+    write_serializer_class: type[serializers.Serializer]
+
+    def create_object(self, user, data: dict):
+        raise NotImplementedError
+
+    def update_object(self, user, obj, data: dict):
+        raise NotImplementedError
+
+    def _read(self, obj, code=status.HTTP_200_OK) -> Response:
+        obj = self.get_queryset().get(pk=obj.pk)
+        return Response(self.get_serializer(obj).data, code)
+
+    def create(self, request, *args, **kwargs):
+        self._check("create")
+        data = self.write_serializer_class(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values.pop("version", None)
+        obj = call(self.create_object, request.user, values)
+        return self._read(obj, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        obj = self.get_object()  # 404 out of scope, 403 for a role that may not change it
+        data = self.write_serializer_class(
+            obj,
+            data=request.data,
+            partial=kwargs.get("partial", False),
+            context=self.get_serializer_context(),
+        )
+        data.is_valid(raise_exception=True)
+        obj = call(self.update_object, request.user, obj, dict(data.validated_data))
+        return self._read(obj)
+
+
 class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "full_name"]
         read_only_fields = fields
-
-
-# --- Meetings -----------------------------------------------------------------------------
-
-
-class AttendeeSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Attendee
-        fields = ["id", "side", "org_unit", "name", "title"]
-        read_only_fields = fields
-
-
-class AgendaItemSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = AgendaItem
-        fields = ["id", "order", "title", "presenter", "issue"]
-        read_only_fields = fields
-
-
-class ResolutionSerializer(serializers.ModelSerializer):
-    tasks = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-
-    class Meta:
-        model = Resolution
-        fields = ["id", "number", "text", "tasks"]
-        read_only_fields = fields
-
-
-class MeetingSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="__str__", read_only=True)
-    attendees = AttendeeSerializer(many=True, read_only=True)
-    agenda_items = AgendaItemSerializer(many=True, read_only=True)
-    resolutions = ResolutionSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Meeting
-        fields = [
-            "id",
-            "name",
-            "partnership",
-            "number",
-            "year",
-            "date",
-            "host_side",
-            "place",
-            "convener_developed",
-            "convener_partner",
-            "status",
-            "minutes",
-            "attendees",
-            "agenda_items",
-            "resolutions",
-        ]
-        read_only_fields = fields
-
-
-class MeetingFilter(filters.FilterSet):
-    class Meta:
-        model = Meeting
-        fields = ["partnership", "year", "status"]
-
-
-class MeetingViewSet(ScopedViewSet):
-    """Joint conferences of the pairs whose internal work the user sees (read-only)."""
-
-    model = Meeting
-    serializer_class = MeetingSerializer
-    filterset_class = MeetingFilter
-    http_method_names = READ_ONLY_METHODS
-    search_fields = ["place", "minutes"]
-    ordering_fields = ["date", "number", "year"]
-
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .prefetch_related(
-                "attendees",
-                "agenda_items",
-                Prefetch("resolutions", Resolution.objects.prefetch_related("tasks")),
-            )
-        )
-
-
-# --- Annual agreements --------------------------------------------------------------------
-
-
-class AgreementSerializer(serializers.ModelSerializer):
-    task_count = serializers.IntegerField(read_only=True)
-
-    class Meta:
-        model = AnnualAgreement
-        fields = [
-            "id",
-            "partnership",
-            "year",
-            "title",
-            "status",
-            "meeting",
-            "plan",
-            "previous",
-            "preamble",
-            "task_count",
-        ]
-        read_only_fields = fields
-
-
-class AgreementFilter(filters.FilterSet):
-    class Meta:
-        model = AnnualAgreement
-        fields = ["partnership", "year", "status", "meeting", "plan"]
-
-
-class AgreementViewSet(ScopedViewSet):
-    """Annual agreements (年度协议) with the size of their task lists (read-only)."""
-
-    model = AnnualAgreement
-    serializer_class = AgreementSerializer
-    filterset_class = AgreementFilter
-    http_method_names = READ_ONLY_METHODS
-    search_fields = ["title"]
-    ordering_fields = ["year", "title"]
-
-    def get_queryset(self):
-        qs = super().get_queryset().annotate(task_count=Count("tasks"))
-        return qs.order_by(*AnnualAgreement._meta.ordering)
 
 
 # --- Tasks --------------------------------------------------------------------------------
@@ -316,38 +294,100 @@ class TaskCreateSerializer(ScopedRelatedField, serializers.Serializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        if request is None:
-            return
+        if request is not None:
+            self.scope_to(request.user)
+
+    def scope_to(self, user: User) -> None:
         # Units and people of the pairs the user sees; the agreement's pair is checked below.
+        for name, model in self.scoped_fields.items():
+            if name in self.fields:
+                self.fields[name].queryset = scope.queryset(user, model)
         for name in ("lead_units", "support_units"):
-            self.fields[name].child_relation.queryset = scope.queryset(request.user, OrgUnit)
-        self.fields["responsible"].queryset = scope.queryset(request.user, User)
-        self.fields["working_group"].child_relation.queryset = scope.queryset(request.user, User)
+            self.fields[name].child_relation.queryset = scope.queryset(user, OrgUnit)
+        self.fields["responsible"].queryset = scope.queryset(user, User)
+        self.fields["working_group"].child_relation.queryset = scope.queryset(user, User)
 
     def validate(self, attrs):
-        errors: dict[str, list[str]] = {}
-        agreement = attrs["agreement"]
-        partnership = agreement.partnership
-        sides = partnership.region_ids
-        if attrs["deadline"] < attrs["start_date"]:
-            errors["deadline"] = [_("The deadline cannot be before the start date.")]
-        for name in ("lead_units", "support_units"):
-            foreign = [u for u in attrs.get(name, []) if u.region_id not in sides]
-            if foreign:
-                errors[name] = [
-                    _("%(unit)s is not a unit of either side of this partnership.") % {"unit": u}
-                    for u in foreign
-                ]
-        if Task.objects.filter(agreement=agreement, code=attrs["code"]).exists():
-            errors["code"] = [_("Another task of this agreement already has this code.")]
-        key_task = attrs.get("key_task")
-        if key_task is not None and key_task.plan.partnership_id != partnership.pk:
-            errors["key_task"] = [_("The key task belongs to another partnership.")]
-        resolution = attrs.get("resolution")
-        if resolution is not None and resolution.meeting.partnership_id != partnership.pk:
-            errors["resolution"] = [_("The resolution belongs to another partnership.")]
+        errors = task_errors(attrs, attrs["agreement"])
         if errors:
             raise serializers.ValidationError(errors)
+        return attrs
+
+
+def task_errors(attrs: dict, agreement: AnnualAgreement, taken: set[str] | None = None) -> dict:
+    """What is wrong with a new task of ``agreement`` (field → messages); ``taken``: codes
+    already used by other new tasks of the same request."""
+    errors: dict[str, list[str]] = {}
+    partnership = agreement.partnership
+    sides = partnership.region_ids
+    if attrs["deadline"] < attrs["start_date"]:
+        errors["deadline"] = [_("The deadline cannot be before the start date.")]
+    for name in ("lead_units", "support_units"):
+        foreign = [u for u in attrs.get(name, []) if u.region_id not in sides]
+        if foreign:
+            errors[name] = [
+                _("%(unit)s is not a unit of either side of this partnership.") % {"unit": u}
+                for u in foreign
+            ]
+    if attrs["code"] in (taken or set()) or (
+        Task.objects.filter(agreement=agreement, code=attrs["code"]).exists()
+    ):
+        errors["code"] = [_("Another task of this agreement already has this code.")]
+    key_task = attrs.get("key_task")
+    if key_task is not None and key_task.plan.partnership_id != partnership.pk:
+        errors["key_task"] = [_("The key task belongs to another partnership.")]
+    resolution = attrs.get("resolution")
+    if resolution is not None and resolution.meeting.partnership_id != partnership.pk:
+        errors["resolution"] = [_("The resolution belongs to another partnership.")]
+    return errors
+
+
+def task_values(validated: dict) -> dict:
+    """A task's validated body as keyword arguments of ``services.create_task``."""
+    values = dict(validated)
+    values["milestones"] = [(m["title"], m["due_date"]) for m in values.get("milestones", [])]
+    values["targets"] = [
+        (t["name"], t["target_value"], t.get("measure", "")) for t in values.get("targets", [])
+    ]
+    return values
+
+
+@extend_schema_serializer(component_name="ResolutionTask")  # request: "ResolutionTaskRequest"
+class ResolutionTaskSerializer(TaskCreateSerializer):
+    """A task made of a resolution: as a new task, without agreement and resolution."""
+
+    agreement = None
+    resolution = None
+
+    def validate(self, attrs):
+        return attrs  # checked against the agreement by ResolutionTasksSerializer
+
+
+class ResolutionTasksSerializer(ScopedRelatedField, serializers.Serializer):
+    scoped_fields = {"agreement": AnnualAgreement}
+
+    agreement = serializers.PrimaryKeyRelatedField(queryset=AnnualAgreement.objects.none())
+    tasks = ResolutionTaskSerializer(many=True, allow_empty=False, max_length=20)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["tasks"].child.scope_to(request.user)
+
+    def validate(self, attrs):
+        agreement, resolution = attrs["agreement"], self.context["resolution"]
+        if agreement.partnership_id != resolution.meeting.partnership_id:
+            raise serializers.ValidationError(
+                {"agreement": [_("The agreement belongs to another partnership.")]}
+            )
+        taken: set[str] = set()
+        errors = []
+        for item in attrs["tasks"]:
+            errors.append(task_errors(item, agreement, taken))
+            taken.add(item["code"])
+        if any(errors):
+            raise serializers.ValidationError({"tasks": errors})
         return attrs
 
 
@@ -511,16 +551,16 @@ class TaskViewSet(ScopedViewSet):
     ordering_fields = ["code", "deadline", "start_date", "percent"]
 
     def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .select_related("responsible")
-            .prefetch_related(
-                Prefetch("task_units", TaskUnit.objects.select_related("unit__region")),
-                "milestones",
-                "targets",
-                "working_group",
-            )
+        return self.tasks_queryset(super().get_queryset())
+
+    @staticmethod
+    def tasks_queryset(qs):
+        """Tasks with what their serializer shows."""
+        return qs.select_related("responsible").prefetch_related(
+            Prefetch("task_units", TaskUnit.objects.select_related("unit__region")),
+            "milestones",
+            "targets",
+            "working_group",
         )
 
     def _task_response(self, task: Task, code=status.HTTP_200_OK) -> Response:
@@ -533,12 +573,7 @@ class TaskViewSet(ScopedViewSet):
         self._check("create")
         data = TaskCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        values["milestones"] = [(m["title"], m["due_date"]) for m in values["milestones"]]
-        values["targets"] = [
-            (t["name"], t["target_value"], t.get("measure", "")) for t in values["targets"]
-        ]
-        task = call(services.create_task, request.user, **values)
+        task = call(services.create_task, request.user, **task_values(data.validated_data))
         return self._task_response(task, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=AcknowledgementSerializer)
@@ -688,3 +723,546 @@ class ReportViewSet(ScopedViewSet):
         call(services.review_report, request.user, report, **data.validated_data)
         report.refresh_from_db()
         return Response(ReportSerializer(report).data)
+
+
+# --- Meetings -----------------------------------------------------------------------------
+
+
+class AttendeeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attendee
+        fields = ["id", "side", "org_unit", "name", "title"]
+        read_only_fields = fields
+
+
+@extend_schema_serializer(component_name="Attendee")  # request: "AttendeeRequest"
+class AttendeeWriteSerializer(ScopedRelatedField, serializers.ModelSerializer):
+    scoped_fields = {"side": Region, "org_unit": OrgUnit}
+
+    class Meta:
+        model = Attendee
+        fields = ["side", "org_unit", "name", "title"]
+        extra_kwargs = {"org_unit": {"required": False}, "title": {"required": False}}
+
+
+class AgendaItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgendaItem
+        fields = ["id", "order", "title", "presenter", "issue"]
+        read_only_fields = fields
+
+
+@extend_schema_serializer(component_name="AgendaItem")  # request: "AgendaItemRequest"
+class AgendaItemWriteSerializer(ScopedRelatedField, serializers.Serializer):
+    """An item of the agenda: a title, or an open coordination issue of the pair."""
+
+    scoped_fields = {"issue": CoordinationIssue}
+
+    issue = serializers.PrimaryKeyRelatedField(
+        queryset=CoordinationIssue.objects.none(), required=False, allow_null=True, default=None
+    )
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    presenter = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    order = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+
+
+class ResolutionSerializer(serializers.ModelSerializer):
+    tasks = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Resolution
+        fields = ["id", "number", "text", "tasks"]
+        read_only_fields = fields
+
+
+@extend_schema_serializer(component_name="Resolution")  # request: "ResolutionRequest"
+class ResolutionWriteSerializer(serializers.Serializer):
+    number = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=gettext_lazy("Left out: the next number of the meeting."),
+    )
+    text = serializers.CharField()
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__", read_only=True)
+    attendees = AttendeeSerializer(many=True, read_only=True)
+    agenda_items = AgendaItemSerializer(many=True, read_only=True)
+    resolutions = ResolutionSerializer(many=True, read_only=True)
+    version = VersionField()
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "name",
+            "partnership",
+            "number",
+            "year",
+            "date",
+            "host_side",
+            "place",
+            "convener_developed",
+            "convener_partner",
+            "status",
+            "minutes",
+            "attendees",
+            "agenda_items",
+            "resolutions",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_serializer(component_name="Meeting")  # request: "MeetingRequest"
+class MeetingWriteSerializer(ServiceWriteSerializer):
+    """A joint conference. Left out: the pair's next number, the year of the date, the
+    partner side as host and as place; on a change, a number, year or host left out stays."""
+
+    scoped_fields = {"partnership": Partnership, "host_side": Region}
+    version = version_input()
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "partnership",
+            "number",
+            "year",
+            "date",
+            "host_side",
+            "place",
+            "convener_developed",
+            "convener_partner",
+            "status",
+            "minutes",
+            "version",
+        ]
+        validators: list = []  # plan_services checks the rules, with the field concerned
+        extra_kwargs = {
+            name: {"required": False} for name in ("number", "year", "host_side", "place", "status")
+        }
+
+
+class MeetingFilter(filters.FilterSet):
+    class Meta:
+        model = Meeting
+        fields = ["partnership", "year", "status"]
+
+
+def _item_id() -> OpenApiParameter:
+    return OpenApiParameter("item_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+@extend_schema_view(
+    **write_schema(MeetingWriteSerializer, MeetingSerializer),
+    destroy=extend_schema(exclude=True),
+)
+class MeetingViewSet(ServiceWriteMixin, ScopedViewSet):
+    """Joint conferences: read by the pair's internal roles, recorded by its coordinators
+    with their attendees, agenda items and resolutions (sub-routes below)."""
+
+    model = Meeting
+    serializer_class = MeetingSerializer
+    write_serializer_class = MeetingWriteSerializer
+    filterset_class = MeetingFilter
+    search_fields = ["place", "minutes"]
+    ordering_fields = ["date", "number", "year"]
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                "attendees",
+                "agenda_items",
+                Prefetch("resolutions", Resolution.objects.prefetch_related("tasks")),
+            )
+        )
+
+    def create_object(self, user, data):
+        return plan_services.create_meeting(user, **data)
+
+    def update_object(self, user, obj, data):
+        return plan_services.update_meeting(user, obj, **data)
+
+    def destroy(self, request, *args, **kwargs):
+        raise exceptions.MethodNotAllowed(request.method)  # meetings are kept
+
+    def _writable(self) -> Meeting:
+        meeting = self.get_object()
+        if not services.can_coordinate(self.request.user, meeting.partnership):
+            raise exceptions.PermissionDenied()
+        return meeting
+
+    def _item(self, queryset, item_id):
+        item = queryset.filter(pk=item_id).first()
+        if item is None:
+            raise exceptions.NotFound()
+        return item
+
+    @extend_schema(request=AttendeeWriteSerializer, responses={201: AttendeeSerializer})
+    @action(detail=True, methods=["post"], url_path="attendees")
+    def add_attendee(self, request, pk=None):
+        """An attendee of one side of the pair, optionally of one of that side's units."""
+        meeting = self._writable()
+        data = AttendeeWriteSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        attendee = call(plan_services.add_attendee, request.user, meeting, **data.validated_data)
+        return Response(AttendeeSerializer(attendee).data, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None}, parameters=[_item_id()])
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"attendees/(?P<item_id>[0-9]+)",
+        url_name="attendee-delete",
+    )
+    def remove_attendee(self, request, pk=None, item_id=None):
+        meeting = self._writable()
+        attendee = self._item(meeting.attendees, item_id)
+        call(plan_services.remove_attendee, request.user, attendee)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=AgendaItemWriteSerializer, responses={201: AgendaItemSerializer})
+    @action(detail=True, methods=["post"], url_path="agenda-items")
+    def add_agenda_item(self, request, pk=None):
+        """Put an item on the agenda; an issue put there is marked as on the agenda."""
+        meeting = self._writable()
+        data = AgendaItemWriteSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        item = call(services.add_agenda_item, request.user, meeting, **data.validated_data)
+        return Response(AgendaItemSerializer(item).data, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None}, parameters=[_item_id()])
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"agenda-items/(?P<item_id>[0-9]+)",
+        url_name="agenda-item-delete",
+    )
+    def remove_agenda_item(self, request, pk=None, item_id=None):
+        """Take an item off the agenda; its issue is open again."""
+        meeting = self._writable()
+        item = self._item(meeting.agenda_items, item_id)
+        call(services.remove_agenda_item, request.user, item)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=ResolutionWriteSerializer, responses={201: ResolutionSerializer})
+    @action(detail=True, methods=["post"], url_path="resolutions")
+    def add_resolution(self, request, pk=None):
+        """A decision of the meeting (议定事项)."""
+        meeting = self._writable()
+        data = ResolutionWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        resolution = call(
+            plan_services.add_resolution, request.user, meeting, **data.validated_data
+        )
+        return Response(ResolutionSerializer(resolution).data, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None}, parameters=[_item_id()])
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"resolutions/(?P<item_id>[0-9]+)",
+        url_name="resolution-delete",
+    )
+    def remove_resolution(self, request, pk=None, item_id=None):
+        """Remove a resolution no task was made of (400 otherwise)."""
+        meeting = self._writable()
+        resolution = self._item(meeting.resolutions, item_id)
+        call(plan_services.remove_resolution, request.user, resolution)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=ResolutionTasksSerializer,
+        responses={201: TaskSerializer(many=True)},
+        parameters=[_item_id()],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"resolutions/(?P<item_id>[0-9]+)/tasks",
+        url_name="resolution-tasks",
+    )
+    def resolution_tasks(self, request, pk=None, item_id=None):
+        """Turn a resolution into one or more tasks of an agreement of the same pair, linked
+        both ways (all or none)."""
+        meeting = self._writable()
+        resolution = self._item(meeting.resolutions, item_id)
+        context = {**self.get_serializer_context(), "resolution": resolution}
+        data = ResolutionTasksSerializer(data=request.data, context=context)
+        data.is_valid(raise_exception=True)
+        created = call(
+            services.resolution_to_tasks,
+            request.user,
+            resolution,
+            agreement=data.validated_data["agreement"],
+            tasks=[task_values(item) for item in data.validated_data["tasks"]],
+        )
+        tasks = TaskViewSet.tasks_queryset(scope.queryset(request.user, Task)).filter(
+            pk__in=[t.pk for t in created]
+        )
+        return Response(
+            TaskSerializer(tasks.order_by("code"), many=True).data, status.HTTP_201_CREATED
+        )
+
+
+# --- Annual agreements --------------------------------------------------------------------
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    task_count = serializers.IntegerField(read_only=True)
+    version = VersionField()
+
+    class Meta:
+        model = AnnualAgreement
+        fields = [
+            "id",
+            "partnership",
+            "year",
+            "title",
+            "status",
+            "meeting",
+            "plan",
+            "previous",
+            "preamble",
+            "task_count",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_serializer(component_name="Agreement")  # request: "AgreementRequest"
+class AgreementWriteSerializer(ServiceWriteSerializer):
+    """An annual agreement. Left out: the live implementation plan, and a title naming the
+    pair and the year."""
+
+    scoped_fields = {"partnership": Partnership, "meeting": Meeting, "plan": Plan}
+    version = version_input()
+
+    class Meta:
+        model = AnnualAgreement
+        fields = [
+            "partnership",
+            "year",
+            "title",
+            "status",
+            "meeting",
+            "plan",
+            "preamble",
+            "version",
+        ]
+        validators: list = []
+        extra_kwargs = {name: {"required": False} for name in ("title", "status")}
+
+
+class AgreementFilter(filters.FilterSet):
+    class Meta:
+        model = AnnualAgreement
+        fields = ["partnership", "year", "status", "meeting", "plan"]
+
+
+@extend_schema_view(**write_schema(AgreementWriteSerializer, AgreementSerializer))
+class AgreementViewSet(ServiceWriteMixin, ScopedViewSet):
+    """Annual agreements (年度协议) with the size of their task lists; recorded by the
+    pair's coordinators."""
+
+    model = AnnualAgreement
+    serializer_class = AgreementSerializer
+    write_serializer_class = AgreementWriteSerializer
+    filterset_class = AgreementFilter
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    search_fields = ["title"]
+    ordering_fields = ["year", "title"]
+
+    def get_queryset(self):
+        qs = super().get_queryset().annotate(task_count=Count("tasks"))
+        return qs.order_by(*AnnualAgreement._meta.ordering)
+
+    def create_object(self, user, data):
+        return plan_services.create_agreement(user, **data)
+
+    def update_object(self, user, obj, data):
+        return plan_services.update_agreement(user, obj, **data)
+
+
+# --- Plans and key tasks ------------------------------------------------------------------
+
+
+class KeyTaskSerializer(serializers.ModelSerializer):
+    tasks = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    version = VersionField()
+
+    class Meta:
+        model = KeyTask
+        fields = ["id", "plan", "area", "code", "title", "description", "tasks", "version"]
+        read_only_fields = fields
+
+
+@extend_schema_serializer(component_name="KeyTask")  # request: "KeyTaskRequest"
+class KeyTaskWriteSerializer(ServiceWriteSerializer):
+    """A key task of a live plan. Left out on creation: the area's next code (CY1, CY2 …)."""
+
+    fixed = "plan"
+    scoped_fields = {"plan": Plan}
+    version = version_input()
+
+    class Meta:
+        model = KeyTask
+        fields = ["plan", "area", "code", "title", "description", "version"]
+        validators: list = []
+        extra_kwargs = {"code": {"required": False}, "description": {"required": False}}
+
+
+class KeyTaskMoveSerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(choices=[("up", "up"), ("down", "down")])
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    key_tasks = KeyTaskSerializer(many=True, read_only=True)
+    version = VersionField()
+
+    class Meta:
+        model = Plan
+        fields = [
+            "id",
+            "partnership",
+            "kind",
+            "title",
+            "start_year",
+            "end_year",
+            "status",
+            "summary",
+            "adopted_at",
+            "key_tasks",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_serializer(component_name="Plan")  # request: "PlanRequest"
+class PlanWriteSerializer(ServiceWriteSerializer):
+    """An overall or five-year implementation plan; created live, closed by ``close``."""
+
+    scoped_fields = {"partnership": Partnership, "adopted_at": Meeting}
+    start_year = serializers.IntegerField(min_value=2000, max_value=2100)
+    end_year = serializers.IntegerField(min_value=2000, max_value=2100)
+    version = version_input()
+
+    class Meta:
+        model = Plan
+        fields = [
+            "partnership",
+            "kind",
+            "title",
+            "start_year",
+            "end_year",
+            "summary",
+            "adopted_at",
+            "version",
+        ]
+        validators: list = []
+        extra_kwargs = {"summary": {"required": False}, "adopted_at": {"required": False}}
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        start = attrs.get("start_year", getattr(self.instance, "start_year", None))
+        end = attrs.get("end_year", getattr(self.instance, "end_year", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"end_year": [_("The plan cannot end before it starts.")]}
+            )
+        return attrs
+
+
+class PlanCloseSerializer(serializers.Serializer):
+    version = version_input()
+
+
+class PlanFilter(filters.FilterSet):
+    class Meta:
+        model = Plan
+        fields = ["partnership", "kind", "status"]
+
+
+class KeyTaskFilter(filters.FilterSet):
+    class Meta:
+        model = KeyTask
+        fields = ["plan", "area"]
+
+
+@extend_schema_view(**write_schema(PlanWriteSerializer, PlanSerializer))
+class PlanViewSet(ServiceWriteMixin, ScopedViewSet):
+    """Plans (总体方案, 实施方案) with their key tasks: the pair's coordinators record and
+    change a live plan and close it; a closed plan is read-only history (403 on a change)."""
+
+    model = Plan
+    serializer_class = PlanSerializer
+    write_serializer_class = PlanWriteSerializer
+    filterset_class = PlanFilter
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    search_fields = ["title", "summary"]
+    ordering_fields = ["start_year", "title"]
+
+    def get_queryset(self):
+        key_tasks = KeyTask.objects.prefetch_related("tasks")
+        return super().get_queryset().prefetch_related(Prefetch("key_tasks", key_tasks))
+
+    def create_object(self, user, data):
+        return plan_services.create_plan(user, **data)
+
+    def update_object(self, user, obj, data):
+        return plan_services.update_plan(user, obj, **data)
+
+    @extend_schema(request=PlanCloseSerializer, responses=PlanSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close the plan: from now on it and its key tasks are read-only history."""
+        plan = self.get_object()
+        if not services.can_coordinate(request.user, plan.partnership):
+            raise exceptions.PermissionDenied()
+        data = PlanCloseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = data.validated_data.get("version")
+        plan = call(plan_services.close_plan, request.user, plan, version=version)
+        return self._read(plan)
+
+
+@extend_schema_view(**write_schema(KeyTaskWriteSerializer, KeyTaskSerializer))
+class KeyTaskViewSet(ServiceWriteMixin, ScopedViewSet):
+    """Key tasks of the plans, by area; changed only while their plan is live. A key task
+    that tasks implement cannot be deleted (400)."""
+
+    model = KeyTask
+    serializer_class = KeyTaskSerializer
+    write_serializer_class = KeyTaskWriteSerializer
+    filterset_class = KeyTaskFilter
+    search_fields = ["code", "title", "description"]
+    ordering_fields = ["code", "area"]
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("tasks")
+
+    def create_object(self, user, data):
+        return plan_services.create_key_task(user, data.pop("plan"), **data)
+
+    def update_object(self, user, obj, data):
+        return plan_services.update_key_task(user, obj, **data)
+
+    def perform_destroy(self, instance):
+        call(plan_services.delete_key_task, self.request.user, instance)
+
+    @extend_schema(request=KeyTaskMoveSerializer, responses=KeyTaskSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """Move the key task up or down within its area (it swaps codes with its neighbour)."""
+        key_task = self.get_object()
+        if not services.can_coordinate(request.user, key_task.plan.partnership):
+            raise exceptions.PermissionDenied()
+        data = KeyTaskMoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        call(plan_services.move_key_task, request.user, key_task, **data.validated_data)
+        return self._read(key_task)

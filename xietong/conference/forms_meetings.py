@@ -9,6 +9,7 @@ import uuid
 import zipfile
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,7 @@ from .models import (
     Resolution,
     Task,
 )
+from .versions import EditConflict, version_of
 
 # --- Uploads --------------------------------------------------------------------------
 
@@ -129,6 +131,75 @@ def _style(form: forms.BaseForm) -> None:
         widget.attrs.setdefault("class", css)
 
 
+class ServiceForm(forms.ModelForm):
+    """A ModelForm for its model's fields, labels and widgets only.
+
+    The service function (``plan_services``) checks the rules against the row it locks and
+    saves, so this form neither copies the input onto its instance nor validates it as a
+    model: an object loaded before someone else's change is never saved over it. An edit
+    form carries the object's version (``versions.version_of``) in a hidden field; on a
+    conflict, ``show_conflict`` keeps the input and shows the values saved meanwhile.
+    """
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["version"] = version_of(self.instance)
+            self.fields["version"].required = True
+            if "partnership" in self.fields:
+                self.fields["partnership"].disabled = True
+
+    def _post_clean(self):
+        pass  # no construct_instance() / full_clean(): the service does both on the locked row
+
+    def save(self, commit=True):
+        raise TypeError("Save through the service function, with service_kwargs().")
+
+    def service_kwargs(self) -> dict:
+        """The cleaned input as keyword arguments of the service function (the version
+        when editing; not the fields that cannot change)."""
+        data = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name != "version" and not self.fields[name].disabled
+        }
+        if self.instance.pk:
+            data["version"] = self.cleaned_data.get("version") or None
+        return data
+
+    def show_conflict(self, conflict: EditConflict) -> None:
+        """Keep the input, take the current version (saving again then replaces the values
+        saved meanwhile, knowingly) and show them beside the fields that differ."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = conflict.version
+        current = conflict.current
+        for name, field in self.fields.items():
+            if name == "version" or field.disabled or name not in self.cleaned_data:
+                continue
+            mine, saved = self.cleaned_data[name], getattr(current, name, None)
+            if mine is None or (mine or None) == (saved or None):
+                continue  # None: left empty, which keeps what is saved
+            display = getattr(current, f"get_{name}_display", None)
+            shown = display() if display else saved
+            self.add_error(
+                name,
+                _("Saved by someone else meanwhile: %(value)s")
+                % {"value": "—" if shown in (None, "") else shown},
+            )
+        self.add_error(None, conflict.messages[0])
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its fields where the form has them."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.message_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
 def _date_widget():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -161,7 +232,7 @@ class PairLabelMixin:
 # --- Meetings -------------------------------------------------------------------------
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(ServiceForm):
     class Meta:
         model = Meeting
         fields = [
@@ -185,31 +256,12 @@ class MeetingForm(forms.ModelForm):
         self.fields["host_side"].queryset = side_regions(pairs)
         for name in ("number", "year", "host_side", "place"):
             self.fields[name].required = False
-        self.fields["number"].help_text = _("Left empty: the next number of this partnership.")
-        self.fields["place"].help_text = _("Left empty: the partner side.")
         if self.instance.pk:
-            self.fields["partnership"].disabled = True
+            self.fields["number"].help_text = _("Left empty: the number it has.")
+        else:
+            self.fields["number"].help_text = _("Left empty: the next number of this partnership.")
+        self.fields["place"].help_text = _("Left empty: the partner side.")
         _style(self)
-
-    def clean(self):
-        data = super().clean()
-        pair = data.get("partnership")
-        if pair is None:
-            return data
-        if not data.get("number"):
-            data["number"] = services.next_meeting_number(pair)
-        if not data.get("year") and data.get("date"):
-            data["year"] = data["date"].year
-        host = data.get("host_side") or pair.partner_side
-        if host.pk not in pair.region_ids:
-            self.add_error("host_side", _("The host must be one of the two sides of the pair."))
-        data["host_side"] = host
-        if not (data.get("place") or "").strip():
-            data["place"] = pair.partner_side.name
-        clash = Meeting.objects.filter(partnership=pair, number=data["number"])
-        if clash.exclude(pk=self.instance.pk).exists():
-            self.add_error("number", _("This partnership already has a meeting with this number."))
-        return data
 
 
 class AttendeeForm(PairLabelMixin, forms.ModelForm):
@@ -269,21 +321,12 @@ class ResolutionForm(forms.ModelForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, meeting: Meeting, **kwargs):
-        self.meeting = meeting
         super().__init__(*args, **kwargs)
         self.fields["number"].required = False
+        self.fields["number"].help_text = _("Left empty: the next number.")
         last = meeting.resolutions.order_by("-number").values_list("number", flat=True).first()
         self.fields["number"].initial = (last or 0) + 1
         _style(self)
-
-    def clean_number(self):
-        number = self.cleaned_data.get("number")
-        if not number:
-            last = self.meeting.resolutions.order_by("-number").values_list("number", flat=True)
-            number = (last.first() or 0) + 1
-        if self.meeting.resolutions.filter(number=number).exists():
-            raise forms.ValidationError(_("This meeting already has a resolution numbered so."))
-        return number
 
 
 # --- Resolution → tasks ---------------------------------------------------------------
@@ -418,7 +461,7 @@ class IssueForm(PairLabelMixin, forms.Form):
 # --- Annual agreements ----------------------------------------------------------------
 
 
-class AgreementForm(forms.ModelForm):
+class AgreementForm(ServiceForm):
     class Meta:
         model = AnnualAgreement
         fields = ["partnership", "year", "title", "status", "meeting", "plan", "preamble"]
@@ -435,30 +478,7 @@ class AgreementForm(forms.ModelForm):
         self.fields["title"].required = False
         self.fields["title"].help_text = _("Left empty: named after the partnership and year.")
         self.fields["plan"].help_text = _("Left empty: the live implementation plan.")
-        if self.instance.pk:
-            self.fields["partnership"].disabled = True
         _style(self)
-
-    def clean(self):
-        data = super().clean()
-        pair = data.get("partnership")
-        if pair is None:
-            return data
-        meeting, plan = data.get("meeting"), data.get("plan")
-        if meeting and meeting.partnership_id != pair.pk:
-            self.add_error("meeting", _("The meeting belongs to another partnership."))
-        if plan and plan.partnership_id != pair.pk:
-            self.add_error("plan", _("The plan belongs to another partnership."))
-        if plan is None:
-            data["plan"] = pair.plans.filter(
-                kind=Plan.Kind.IMPLEMENTATION, status=Plan.Status.LIVE
-            ).first()
-        if not (data.get("title") or "").strip() and data.get("year"):
-            data["title"] = _("%(pair)s annual agreement %(year)s") % {
-                "pair": pair,
-                "year": data["year"],
-            }
-        return data
 
 
 class CarryOverForm(forms.Form):

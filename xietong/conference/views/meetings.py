@@ -20,13 +20,14 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from xietong.core import scope
+from xietong.core import crud, scope
 from xietong.core.audit import record
 from xietong.core.models import Partnership, SecurityEvent
 
-from .. import docx, queries, services
+from .. import docx, plan_services, queries, services
 from ..forms_meetings import (
     AgendaItemForm,
     AttachmentForm,
@@ -36,6 +37,7 @@ from ..forms_meetings import (
     ResolutionAgreementForm,
     ResolutionForm,
     TaskRowFormSet,
+    add_service_errors,
     clean_filename,
     coordinated_partnerships,
     pair_people,
@@ -50,6 +52,7 @@ from ..models import (
     Meeting,
     Resolution,
 )
+from ..versions import EditConflict
 
 # Until SecurityEvent gets a kind of its own for exports, they are recorded under this
 # one with "export" in the detail (see the report of the meeting pages).
@@ -126,45 +129,87 @@ def chosen_pair(request) -> Partnership | None:
     return pairs[0] if pairs else None
 
 
-@login_required
-def meeting_create(request):
-    user = request.user
-    if not scope.can(user, "create", Meeting):
-        deny()
-    if request.method == "POST":
-        form = MeetingForm(request.POST, user=user)
-        if form.is_valid():
-            meeting = form.save()
-            messages.success(request, _("Saved: %(object)s") % {"object": meeting})
-            return redirect("conference:meeting_detail", pk=meeting.pk)
-    else:
-        pair = chosen_pair(request)
-        initial = {}
-        if pair is not None:
-            initial = {
-                "partnership": pair,
-                "number": services.next_meeting_number(pair),
-                "host_side": pair.partner_side,
-                "place": pair.partner_side.name,
-            }
-        form = MeetingForm(initial=initial, user=user)
-    return render(request, "conference/meeting_form.html", {"form": form, "object": None})
+class ServiceEditMixin(crud.ObjectFormMixin):
+    """core.crud's create and edit pages for the conference's records.
+
+    The service function decides and saves (``save``); its field errors show on the form;
+    an edit made after someone else's answers 409 with the input kept and the values saved
+    meanwhile shown beside it (``ServiceForm.show_conflict``).
+    """
+
+    template_name = "conference/object_form.html"
+    new_title = ""
+    list_title = ""
+
+    def save(self, form):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.object = self.save(form)
+        except EditConflict as exc:
+            form.show_conflict(exc)
+            return self.render_to_response(self.get_context_data(form=form), status=409)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Saved: %(object)s") % {"object": self.object})
+        return redirect(self.get_success_url())
+
+    def parent(self) -> tuple[str, str]:
+        """(link, label) of the page above this one."""
+        return reverse(f"{self.url_base}_list"), self.list_title
+
+    def cancel_url(self) -> str:
+        if getattr(self, "object", None) is not None and self.object.pk:
+            return reverse(f"{self.url_base}_detail", args=[self.object.pk])
+        return self.parent()[0]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        parent_url, parent_label = self.parent()
+        context.update(
+            new_title=self.new_title,
+            parent_url=parent_url,
+            parent_label=parent_label,
+            cancel_url=self.cancel_url(),
+        )
+        return context
+
+
+class MeetingFormMixin(ServiceEditMixin):
+    model = Meeting
+    form_class = MeetingForm
+    url_base = "conference:meeting"
+    new_title = gettext_lazy("New joint conference")
+    list_title = gettext_lazy("Joint conferences")
+
+
+class MeetingCreate(MeetingFormMixin, crud.ObjectCreateView):
+    def get_initial(self):
+        """The next number, the partner side as host and place (the service fills in the
+        same when they are left empty)."""
+        pair = chosen_pair(self.request)
+        if pair is None:
+            return {}
+        return {
+            "partnership": pair,
+            "number": services.next_meeting_number(pair),
+            "host_side": pair.partner_side,
+            "place": pair.partner_side.name,
+        }
+
+    def save(self, form):
+        return plan_services.create_meeting(self.request.user, **form.service_kwargs())
+
+
+class MeetingEdit(MeetingFormMixin, crud.ObjectEditView):
+    def save(self, form):
+        return plan_services.update_meeting(self.request.user, self.object, **form.service_kwargs())
 
 
 def _meeting(request, pk) -> Meeting:
     return scope.get_or_404(request.user, Meeting, pk=pk)
-
-
-@login_required
-def meeting_edit(request, pk):
-    meeting = _meeting(request, pk)
-    require_coordinator(request.user, meeting.partnership)
-    form = MeetingForm(request.POST or None, instance=meeting, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Saved: %(object)s") % {"object": meeting})
-        return redirect("conference:meeting_detail", pk=meeting.pk)
-    return render(request, "conference/meeting_form.html", {"form": form, "object": meeting})
 
 
 def _attendees_by_side(meeting: Meeting) -> list:
@@ -231,11 +276,13 @@ def _back(meeting: Meeting, anchor: str) -> HttpResponse:
 def attendee_add(request, pk):
     meeting = _writable_meeting(request, pk)
     form = AttendeeForm(request.POST, user=request.user, meeting=meeting)
+    if form.is_valid():
+        try:
+            plan_services.add_attendee(request.user, meeting, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
     if not form.is_valid():
         return _render_detail(request, meeting, attendee_form=form)
-    attendee = form.save(commit=False)
-    attendee.meeting = meeting
-    attendee.save()
     return _back(meeting, "attendees")
 
 
@@ -246,7 +293,7 @@ def attendee_delete(request, pk, item):
     attendee = Attendee.objects.filter(meeting=meeting, pk=item).first()
     if attendee is None:
         raise Http404
-    attendee.delete()
+    plan_services.remove_attendee(request.user, attendee)
     return _back(meeting, "attendees")
 
 
@@ -287,11 +334,17 @@ def agenda_delete(request, pk, item):
 def resolution_add(request, pk):
     meeting = _writable_meeting(request, pk)
     form = ResolutionForm(request.POST, meeting=meeting)
-    if not form.is_valid():
+    resolution = None
+    if form.is_valid():
+        try:
+            data = form.cleaned_data
+            resolution = plan_services.add_resolution(
+                request.user, meeting, number=data["number"], text=data["text"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    if resolution is None:
         return _render_detail(request, meeting, resolution_form=form)
-    resolution = form.save(commit=False)
-    resolution.meeting = meeting
-    resolution.save()
     return _back(meeting, f"resolution-{resolution.pk}")
 
 
@@ -302,10 +355,10 @@ def resolution_delete(request, pk, item):
     resolution = Resolution.objects.filter(meeting=meeting, pk=item).first()
     if resolution is None:
         raise Http404
-    if resolution.tasks.exists():
-        messages.error(request, _("This resolution has tasks and cannot be removed."))
-    else:
-        resolution.delete()
+    try:
+        plan_services.remove_resolution(request.user, resolution)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return _back(meeting, "resolutions")
 
 
@@ -522,9 +575,9 @@ def issue_status(request, pk):
 
 urlpatterns = [
     path("meetings/", meeting_list, name="meeting_list"),
-    path("meetings/new/", meeting_create, name="meeting_create"),
+    path("meetings/new/", MeetingCreate.as_view(), name="meeting_create"),
     path("meetings/<int:pk>/", meeting_detail, name="meeting_detail"),
-    path("meetings/<int:pk>/edit/", meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/edit/", MeetingEdit.as_view(), name="meeting_edit"),
     path("meetings/<int:pk>/word/", meeting_docx, name="meeting_docx"),
     path("meetings/<int:pk>/attendees/", attendee_add, name="attendee_add"),
     path(

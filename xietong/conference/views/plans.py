@@ -10,19 +10,30 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from xietong.core import scope
+from xietong.core import crud, scope
 from xietong.core.models import Programme
 
-from .. import docx, queries, services
-from ..forms_meetings import AgreementForm, CarryOverForm
-from ..models import AnnualAgreement, Area, LightRules, Plan, Task, TaskUnit
-from .meetings import chosen_pair, deny, docx_response, partnership_filter, require_coordinator
+from .. import docx, plan_services, queries, services
+from ..forms_meetings import AgreementForm, CarryOverForm, coordinated_partnerships
+from ..forms_plans import KeyTaskForm, PlanForm, VersionForm
+from ..models import AnnualAgreement, Area, KeyTask, LightRules, Plan, Task, TaskUnit
+from ..versions import EditConflict, version_of
+from .meetings import (
+    ServiceEditMixin,
+    chosen_pair,
+    deny,
+    docx_response,
+    partnership_filter,
+    require_coordinator,
+)
 
 # --- Plans ----------------------------------------------------------------------------
 
@@ -44,18 +55,20 @@ def plan_list(request):
     return render(
         request,
         "conference/plan_list.html",
-        {"groups": list(groups.items()), "pairs": pairs, "current": current},
+        {
+            "groups": list(groups.items()),
+            "pairs": pairs,
+            "current": current,
+            "can_create": coordinated_partnerships(request.user).exists(),
+        },
     )
 
 
 @login_required
 def plan_detail(request, pk):
     user = request.user
-    plan = scope.get_or_404(
-        user,
-        Plan,
-        pk=pk,
-    )
+    plan = scope.get_or_404(user, Plan, pk=pk)
+    can_edit = plan.status == Plan.Status.LIVE and services.can_coordinate(user, plan.partnership)
     tasks = (
         queries.tasks(user)
         .filter(key_task__plan=plan)
@@ -69,18 +82,182 @@ def plan_detail(request, pk):
         (value, label, [kt for kt in key_tasks if kt.area == value])
         for value, label in Area.choices
     ]
+    for _value, _label, items in areas:
+        for i, kt in enumerate(items):
+            kt.first, kt.last = i == 0, i == len(items) - 1
     return render(
         request,
         "conference/plan_detail.html",
         {
             "plan": plan,
             "object": plan,
+            "can_edit": can_edit,
+            "version": version_of(plan),
             "areas": areas,
             "has_key_tasks": any(items for _v, _l, items in areas),
             "agreements": queries.agreements(user).filter(plan=plan).order_by("-year"),
             "other_plans": queries.plans(user)
             .filter(partnership=plan.partnership)
             .exclude(pk=plan.pk),
+        },
+    )
+
+
+# --- Plan pages: create, edit, close; key tasks -------------------------------------
+
+
+class PlanFormMixin(ServiceEditMixin):
+    model = Plan
+    form_class = PlanForm
+    url_base = "conference:plan"
+    new_title = gettext_lazy("New plan")
+    list_title = gettext_lazy("Plans")
+
+
+class PlanCreate(PlanFormMixin, crud.ObjectCreateView):
+    def get_initial(self):
+        pair = chosen_pair(self.request)
+        return {"partnership": pair, "kind": Plan.Kind.IMPLEMENTATION} if pair else {}
+
+    def save(self, form):
+        return plan_services.create_plan(self.request.user, **form.service_kwargs())
+
+
+def _live(plan: Plan) -> Plan:
+    """A closed plan is history: its pages offer no change and refuse one (403)."""
+    if plan.status != Plan.Status.LIVE:
+        raise PermissionDenied(
+            _("This plan is closed: it is kept as history and can no longer be changed.")
+        )
+    return plan
+
+
+class PlanEdit(PlanFormMixin, crud.ObjectEditView):
+    def get_object(self, queryset=None):
+        return _live(super().get_object(queryset))
+
+    def save(self, form):
+        return plan_services.update_plan(self.request.user, self.object, **form.service_kwargs())
+
+
+def _writable_plan(request, pk) -> Plan:
+    plan = scope.get_or_404(request.user, Plan, pk=pk)
+    require_coordinator(request.user, plan.partnership)
+    return _live(plan)
+
+
+@require_POST
+@login_required
+def plan_close(request, pk):
+    """Close a live plan (it becomes read-only history), as it was shown to the user."""
+    plan = _writable_plan(request, pk)
+    form = VersionForm(request.POST, instance=plan)
+    if form.is_valid():
+        try:
+            plan_services.close_plan(request.user, plan, version=form.cleaned_data["version"])
+        except EditConflict:
+            messages.error(
+                request,
+                _("The plan was changed by someone else meanwhile: check it and close it again."),
+            )
+            return redirect("conference:plan_detail", pk=plan.pk)
+        messages.success(request, _("Closed: %(plan)s") % {"plan": plan})
+    return redirect("conference:plan_detail", pk=plan.pk)
+
+
+class KeyTaskFormMixin(ServiceEditMixin):
+    model = KeyTask
+    form_class = KeyTaskForm
+    url_base = "conference:plan"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("user")  # a key task's choices do not depend on the user
+        return kwargs
+
+    def parent(self):
+        return reverse("conference:plan_detail", args=[self.plan.pk]), self.plan.title
+
+    def cancel_url(self):
+        return self.get_success_url()
+
+    def get_success_url(self):
+        anchor = f"#key-task-{self.object.pk}" if getattr(self, "object", None) else ""
+        return reverse("conference:plan_detail", args=[self.plan.pk]) + anchor
+
+
+class KeyTaskCreate(KeyTaskFormMixin, crud.ObjectCreateView):
+    new_title = gettext_lazy("New key task")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.plan = _writable_plan(request, kwargs["plan_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        area = self.request.GET.get("area", "")
+        if area not in Area.values:
+            return {}
+        return {"area": area, "code": plan_services.next_key_task_code(self.plan, area)}
+
+    def save(self, form):
+        return plan_services.create_key_task(self.request.user, self.plan, **form.service_kwargs())
+
+
+class KeyTaskEdit(KeyTaskFormMixin, crud.ObjectEditView):
+    def get_object(self, queryset=None):
+        key_task = super().get_object(queryset)
+        self.plan = _live(key_task.plan)
+        return key_task
+
+    def save(self, form):
+        return plan_services.update_key_task(
+            self.request.user, self.object, **form.service_kwargs()
+        )
+
+
+def _writable_key_task(request, pk) -> KeyTask:
+    key_task = scope.get_or_404(request.user, KeyTask, pk=pk)
+    _writable_plan(request, key_task.plan_id)
+    return key_task
+
+
+@require_POST
+@login_required
+def key_task_move(request, pk):
+    key_task = _writable_key_task(request, pk)
+    try:
+        plan_services.move_key_task(
+            request.user, key_task, direction=request.POST.get("direction", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    url = reverse("conference:plan_detail", args=[key_task.plan_id])
+    return redirect(f"{url}#key-task-{key_task.pk}")
+
+
+@login_required
+def key_task_delete(request, pk):
+    """Confirm, then delete; a key task that tasks implement is kept, and the page says why."""
+    key_task = _writable_key_task(request, pk)
+    plan_url = reverse("conference:plan_detail", args=[key_task.plan_id])
+    if request.method == "POST":
+        try:
+            plan_services.delete_key_task(request.user, key_task)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(f"{plan_url}#key-task-{key_task.pk}")
+        messages.success(request, _("Deleted: %(object)s") % {"object": key_task})
+        return redirect(plan_url)
+    tasks = queries.tasks(request.user).filter(key_task=key_task).select_related("agreement")
+    return render(
+        request,
+        "conference/plan_key_task_delete.html",
+        {
+            "key_task": key_task,
+            "plan": key_task.plan,
+            "tasks": tasks.order_by("agreement__year", "code"),
+            "plan_url": plan_url,
         },
     )
 
@@ -114,46 +291,38 @@ def agreement_list(request):
     )
 
 
-@login_required
-def agreement_create(request):
-    user = request.user
-    if not scope.can(user, "create", AnnualAgreement):
-        deny()
-    if request.method == "POST":
-        form = AgreementForm(request.POST, user=user)
-        if form.is_valid():
-            agreement = form.save()
-            messages.success(request, _("Saved: %(object)s") % {"object": agreement})
-            return redirect("conference:agreement_detail", pk=agreement.pk)
-    else:
-        pair = chosen_pair(request)
-        initial = {}
-        if pair is not None:
-            meetings = queries.meetings(user).filter(partnership=pair).order_by("-date")
-            last = meetings.first()
-            year = last.year if last else None
-            initial = {
-                "partnership": pair,
-                "meeting": last,
-                "year": year,
-                "plan": pair.plans.filter(
-                    kind=Plan.Kind.IMPLEMENTATION, status=Plan.Status.LIVE
-                ).first(),
-            }
-        form = AgreementForm(initial=initial, user=user)
-    return render(request, "conference/agreement_form.html", {"form": form, "object": None})
+class AgreementFormMixin(ServiceEditMixin):
+    model = AnnualAgreement
+    form_class = AgreementForm
+    url_base = "conference:agreement"
+    new_title = gettext_lazy("New annual agreement")
+    list_title = gettext_lazy("Annual agreements")
 
 
-@login_required
-def agreement_edit(request, pk):
-    agreement = scope.get_or_404(request.user, AnnualAgreement, pk=pk)
-    require_coordinator(request.user, agreement.partnership)
-    form = AgreementForm(request.POST or None, instance=agreement, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Saved: %(object)s") % {"object": agreement})
-        return redirect("conference:agreement_detail", pk=agreement.pk)
-    return render(request, "conference/agreement_form.html", {"form": form, "object": agreement})
+class AgreementCreate(AgreementFormMixin, crud.ObjectCreateView):
+    def get_initial(self):
+        """The pair's latest meeting and its year, and the live implementation plan."""
+        pair = chosen_pair(self.request)
+        if pair is None:
+            return {}
+        last = queries.meetings(self.request.user).filter(partnership=pair).order_by("-date")
+        last = last.first()
+        return {
+            "partnership": pair,
+            "meeting": last,
+            "year": last.year if last else None,
+            "plan": plan_services.live_implementation_plan(pair),
+        }
+
+    def save(self, form):
+        return plan_services.create_agreement(self.request.user, **form.service_kwargs())
+
+
+class AgreementEdit(AgreementFormMixin, crud.ObjectEditView):
+    def save(self, form):
+        return plan_services.update_agreement(
+            self.request.user, self.object, **form.service_kwargs()
+        )
 
 
 def _summary(agreement: AnnualAgreement, tasks: list[Task]) -> dict:
@@ -311,11 +480,22 @@ def light_rules(request, programme_pk: int):
 urlpatterns = [
     path("rules/<int:programme_pk>/", light_rules, name="light_rules"),
     path("plans/", plan_list, name="plan_list"),
+    path("plans/new/", PlanCreate.as_view(), name="plan_create"),
     path("plans/<int:pk>/", plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/edit/", PlanEdit.as_view(), name="plan_edit"),
+    path("plans/<int:pk>/close/", plan_close, name="plan_close"),
+    path(
+        "plans/<int:plan_pk>/key-tasks/new/",
+        KeyTaskCreate.as_view(),
+        name="plan_key_task_create",
+    ),
+    path("plans/key-tasks/<int:pk>/edit/", KeyTaskEdit.as_view(), name="plan_key_task_edit"),
+    path("plans/key-tasks/<int:pk>/move/", key_task_move, name="plan_key_task_move"),
+    path("plans/key-tasks/<int:pk>/delete/", key_task_delete, name="plan_key_task_delete"),
     path("agreements/", agreement_list, name="agreement_list"),
-    path("agreements/new/", agreement_create, name="agreement_create"),
+    path("agreements/new/", AgreementCreate.as_view(), name="agreement_create"),
     path("agreements/<int:pk>/", agreement_detail, name="agreement_detail"),
-    path("agreements/<int:pk>/edit/", agreement_edit, name="agreement_edit"),
+    path("agreements/<int:pk>/edit/", AgreementEdit.as_view(), name="agreement_edit"),
     path("agreements/<int:pk>/carry-over/", agreement_carry_over, name="agreement_carry_over"),
     path("agreements/<int:pk>/word/", agreement_docx, name="agreement_docx"),
 ]
