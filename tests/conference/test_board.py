@@ -69,6 +69,8 @@ def test_it_counts_the_tasks_by_traffic_light(world, agreement, tasks, client):
     assert 'data-testid="count-amber">1<' in html
     assert 'data-testid="count-green">2<' in html
     assert codes(html) == ["A-1", "A-2", "A-3", "A-4"]
+    row = html.split('data-code="A-4" class=')[1].split("</tr>")[0]
+    assert '<td class="nowrap">—</td>' in row and "None" not in row  # nobody responsible
 
 
 @pytest.mark.parametrize(
@@ -130,8 +132,8 @@ def test_it_answers_404_for_a_board_out_of_scope(world, other_agreement, client,
     TaskFactory(agreement=other_agreement, lead_units=[world.unit_b])
     client.force_login(world.users[role])
     assert client.get(reverse("conference:board", args=[other_agreement.pk])).status_code == 404
-    url = reverse("conference:board_print", args=[other_agreement.pk])
-    assert client.get(url).status_code == 404
+    for name in ("conference:board_print", "conference:board_rows"):
+        assert client.get(reverse(name, args=[other_agreement.pk])).status_code == 404
 
 
 def test_it_draws_the_timeline_with_milestones_the_baseline_and_today(world, agreement, client):
@@ -189,7 +191,9 @@ def _queries(client, agreement, name="conference:board"):
     return len(ctx.captured_queries), response.content.decode()
 
 
-@pytest.mark.parametrize("name", ["conference:board", "conference:board_print"])
+@pytest.mark.parametrize(
+    "name", ["conference:board", "conference:board_print", "conference:board_rows"]
+)
 def test_it_renders_the_board_with_a_constant_number_of_queries(world, agreement, client, name):
     client.force_login(world.users["partnership_coordinator"])
     _many(world, agreement, 5)
@@ -225,3 +229,62 @@ def test_it_shows_an_empty_board_for_a_new_agreement(world, agreement, client):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="count-total">0<' in html and codes(html) == []
+
+
+def test_a_large_board_shows_the_first_rows_and_loads_the_rest_on_request(
+    world, agreement, tasks, client, settings
+):
+    settings.CONFERENCE_BOARD_TABLE_ROWS = 2
+    client.force_login(world.users["leader"])
+    html = client.get(reverse("conference:board", args=[agreement.pk])).content.decode()
+    assert codes(html) == ["A-1", "A-2"]
+    assert html.count('data-testid="gantt-row"') == 4  # the timeline holds every task
+    assert 'data-testid="count-total">4<' in html
+    rows_url = reverse("conference:board_rows", args=[agreement.pk])
+    assert f'hx-get="{rows_url}"' in html and 'data-testid="board-show-all"' in html
+    rows = client.get(rows_url, HTTP_HX_REQUEST="true").content.decode()
+    assert codes(rows) == ["A-1", "A-2", "A-3", "A-4"] and "<html" not in rows
+    assert "board-show-all" not in rows
+    printed = client.get(reverse("conference:board_print", args=[agreement.pk]))
+    assert codes(printed.content.decode()) == ["A-1", "A-2", "A-3", "A-4"]
+
+
+def test_show_all_keeps_the_filters(world, agreement, tasks, client, settings):
+    settings.CONFERENCE_BOARD_TABLE_ROWS = 1
+    client.force_login(world.users["leader"])
+    board_url = reverse("conference:board", args=[agreement.pk])
+    html = client.get(board_url, {"area": "industry"}).content.decode()
+    assert codes(html) == ["A-1"]
+    rows_url = reverse("conference:board_rows", args=[agreement.pk]) + "?area=industry"
+    assert f'hx-get="{rows_url}"' in html
+    assert codes(client.get(rows_url).content.decode()) == ["A-1", "A-4"]
+
+
+def test_the_table_row_shows_the_task_as_the_detail_page_names_it(world, agreement, client):
+    today = timezone.localdate()
+    task = TaskFactory(
+        agreement=agreement,
+        code="T-<1>",
+        title="共建<园区>",
+        area="sci_tech",
+        light="red",
+        status="lagging",
+        percent=35,
+        start_date=date(today.year, 2, 1),
+        deadline=date(today.year, 11, 30),
+        baseline_deadline=date(today.year, 9, 30),
+        responsible=world.users["department_staff"],
+        lead_units=[world.unit_a_dev, world.unit_a_partner],
+    )
+    client.force_login(world.users["leader"])
+    html = client.get(reverse("conference:board", args=[agreement.pk])).content.decode()
+    row = html.split('data-testid="board-row"')[1].split("</tr>")[0]
+    assert reverse("conference:task_detail", args=[task.pk]) in row
+    assert "T-&lt;1&gt;" in row and "共建&lt;园区&gt;" in row and "<园区>" not in html
+    leads = row.split("<td>")[2].split("</td>")[0]  # code, title, area, then lead units
+    assert sorted(leads.split("、")) == sorted(["两江新区产业促进局", "万州区区经济信息委"])
+    assert world.users["department_staff"].display_name in row
+    assert f"{today.year}年11月30日" in row and f"{today.year}年9月30日" in row  # zh-hans dates
+    assert 'width="35"' in row and "bg-red" in row
+    gantt = html.split('data-testid="gantt"')[1].split("</svg>")[0]
+    assert 'data-code="T-&lt;1&gt;"' in gantt and "<园区>" not in gantt

@@ -12,7 +12,9 @@ from openpyxl import Workbook, load_workbook
 
 from xietong.conference import imports
 from xietong.conference.models import ProgressReport, Task, TaskEvent
+from xietong.core.models import Role
 
+from ..factories import MembershipFactory, UserFactory
 from .factories import ExtensionRequestFactory, ProgressReportFactory
 
 HEADERS = [header for _name, header, _required in imports.COLUMNS]
@@ -322,3 +324,181 @@ def test_the_import_page_offers_the_template_of_the_agreement(world, agreement, 
     html = client.get(reverse("conference:task_import", args=[agreement.pk])).content.decode()
     assert reverse("conference:task_template", args=[agreement.pk]) in html
     assert 'type="file"' in html
+
+
+# --- People of the pair --------------------------------------------------------------------
+
+
+@pytest.fixture
+def outsider(world):
+    """Staff of pair B's unit: a member of the platform, not of pair A."""
+    user = UserFactory(username="yz_staff", full_name="渝中员工")
+    MembershipFactory(user=user, role=Role.DEPARTMENT_STAFF, org_unit=world.unit_b)
+    return user
+
+
+@pytest.mark.parametrize("column", ["责任人", "工作专班"])
+def test_it_refuses_a_person_of_another_pair_by_row_and_column(world, agreement, outsider, column):
+    rows = [good_row("2026-101"), good_row("2026-102", **{column: "yz_staff"})]
+    result = run(world, agreement, xlsx(*rows))
+    assert [(e.row, e.column) for e in result.errors] == [(3, column)]
+    assert "yz_staff" in result.errors[0].message
+    assert not Task.objects.exists()
+
+
+def test_a_person_who_leaves_the_pair_during_the_import_rolls_it_back(
+    world, agreement, monkeypatch
+):
+    """The service checks the people again when it writes: rows already written are
+    rolled back and the row is named with its column."""
+    monkeypatch.setattr(imports, "CREATE_CHUNK", 1)
+    leaving = world.users["department_staff"]
+    rows = [good_row(f"2026-10{i}", 责任人="partnership_coordinator") for i in (1, 2)]
+    rows.append(good_row("2026-103", 责任人=leaving.username))
+
+    def progress(phase, done, total):
+        if phase == imports.PHASE_WRITE and done == 1:
+            assert Task.objects.filter(code="2026-101").exists()  # written, not committed
+            leaving.memberships.all().delete()
+
+    coordinator = world.users["partnership_coordinator"]
+    result = imports.import_file(coordinator, agreement, "tasks.xlsx", xlsx(*rows), progress)
+    assert [(e.row, e.column) for e in result.errors] == [(4, "责任人")]
+    assert not Task.objects.exists() and not TaskEvent.objects.exists()
+    assert not LogEntry.objects.filter(content_type__model="task").exists()
+
+
+def test_the_import_leaves_an_audit_entry_for_every_new_row(world, agreement):
+    run(world, agreement, xlsx(good_row("2026-101"), good_row("2026-102")))
+    created = LogEntry.objects.filter(
+        action=LogEntry.Action.CREATE,
+        content_type__app_label="conference",
+        content_type__model__in=["task", "taskunit", "milestone", "target"],
+    )
+    assert created.filter(content_type__model="task").count() == 2
+    assert created.filter(content_type__model="taskunit").count() == 4
+    assert created.filter(content_type__model="milestone").count() == 2
+    assert created.filter(content_type__model="target").count() == 2
+    assert {e.actor for e in created} == {world.users["partnership_coordinator"]}
+
+
+# --- Large files in the background ---------------------------------------------------------
+
+
+@pytest.fixture
+def huey_immediate():
+    """huey runs each job at once, in the request (memory storage for its state)."""
+    from huey.contrib.djhuey import HUEY
+
+    was = HUEY.immediate
+    HUEY.immediate = True
+    yield HUEY
+    HUEY.immediate = was
+
+
+@pytest.fixture
+def small_jobs(settings):
+    settings.CONFERENCE_IMPORT_JOB_ROWS = 2  # files of more than two rows go to the job
+
+
+def job_url(agreement, token):
+    return reverse("conference:task_import_job", args=[agreement.pk, token])
+
+
+def test_a_small_file_is_imported_in_the_request(world, agreement, login, small_jobs):
+    client = login(world.users["partnership_coordinator"])
+    response = upload(client, agreement, xlsx(good_row("2026-101"), good_row("2026-102")))
+    assert response.status_code == 302
+    assert "/tasks/import/" not in response["Location"]
+    assert agreement.tasks.count() == 2
+
+
+def test_a_large_file_is_imported_by_the_job(world, agreement, login, small_jobs, huey_immediate):
+    client = login(world.users["partnership_coordinator"])
+    rows = [good_row(f"2026-10{i}") for i in range(1, 4)]
+    response = upload(client, agreement, xlsx(*rows))
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith(reverse("conference:task_import", args=[agreement.pk]))
+    html = client.get(location).content.decode()
+    assert 'data-state="done"' in html and "hx-trigger" not in html  # polling has stopped
+    assert agreement.tasks.count() == 3
+    entries = LogEntry.objects.filter(content_type__model="task", action=LogEntry.Action.CREATE)
+    assert entries.count() == 3
+    assert {e.actor for e in entries} == {world.users["partnership_coordinator"]}
+    response = upload(client, agreement, xlsx(*rows))  # the same file again: no change
+    assert 'data-state="done"' in client.get(response["Location"]).content.decode()
+    assert agreement.tasks.count() == 3 and entries.count() == 3
+
+
+def test_a_bad_row_in_a_large_file_imports_nothing(
+    world, agreement, login, small_jobs, huey_immediate
+):
+    client = login(world.users["partnership_coordinator"])
+    rows = [
+        good_row("2026-101"),
+        good_row("2026-102"),
+        good_row("2026-103", 牵头单位="不存在局"),
+        good_row("2026-104", 完成时限="明年"),
+    ]
+    response = upload(client, agreement, xlsx(*rows))
+    html = client.get(response["Location"]).content.decode()
+    assert 'data-state="failed"' in html and 'data-testid="import-errors"' in html
+    assert "<td>4</td><td>牵头单位</td>" in html and "<td>5</td><td>完成时限</td>" in html
+    assert not Task.objects.exists()
+
+
+def test_the_job_page_shows_progress_and_htmx_polls_the_fragment(
+    world, agreement, login, huey_immediate
+):
+    coordinator = world.users["partnership_coordinator"]
+    token = imports.new_job(coordinator, agreement, "tasks.xlsx", 1000)
+    state = imports.peek_job(token)
+    state.update(state=imports.JOB_RUNNING, phase=imports.PHASE_WRITE, done=500, total=1000)
+    huey_immediate.put(f"xietong.conference.import.{token}", state)
+    client = login(coordinator)
+    page = client.get(job_url(agreement, token)).content.decode()
+    assert 'data-state="running"' in page and 'hx-trigger="every 1s"' in page
+    assert f'hx-get="{job_url(agreement, token)}"' in page
+    assert 'aria-valuenow="75"' in page  # checked (the first half) and half written
+    fragment = client.get(job_url(agreement, token), HTTP_HX_REQUEST="true")
+    body = fragment.content.decode()
+    assert "<html" not in body and 'data-testid="import-job"' in body
+
+
+@pytest.mark.parametrize(
+    "who", ["other_pair", "programme_coordinator", "leader", "other_agreement", "unknown"]
+)
+def test_only_the_uploader_follows_the_job_through_its_agreement(
+    world, agreement, other_agreement, login, huey_immediate, who
+):
+    coordinator = world.users["partnership_coordinator"]
+    token = imports.new_job(coordinator, agreement, "tasks.xlsx", 1000)
+    url = job_url(agreement, token)
+    user = coordinator
+    if who == "other_pair":
+        user = UserFactory(username="yz_coord")
+        MembershipFactory(
+            user=user,
+            role=Role.PARTNERSHIP_COORDINATOR,
+            partnership=world.pair_b,
+            region=world.pair_b.developed_side,
+        )
+    elif who in ("programme_coordinator", "leader"):
+        user = world.users[who]  # sees the agreement, did not upload the file
+    elif who == "other_agreement":
+        url = job_url(other_agreement, token)
+    else:
+        url = job_url(agreement, "no-such-job")
+    assert login(user).get(url).status_code == 404
+    assert login(coordinator).get(job_url(agreement, token)).status_code == 200
+
+
+def test_a_job_silent_for_too_long_is_shown_as_failed(world, agreement, login, huey_immediate):
+    coordinator = world.users["partnership_coordinator"]
+    token = imports.new_job(coordinator, agreement, "tasks.xlsx", 1000)
+    state = imports.peek_job(token)
+    state["touched"] -= imports.JOB_STALE_SECONDS + 1
+    huey_immediate.put(f"xietong.conference.import.{token}", state)  # as a killed worker left it
+    html = login(coordinator).get(job_url(agreement, token)).content.decode()
+    assert 'data-state="failed"' in html and "hx-trigger" not in html

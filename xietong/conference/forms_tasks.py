@@ -11,13 +11,12 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from xietong.core import scope
-from xietong.core.models import Membership, Role, User
+from xietong.core.models import User
 
-from . import queries
+from . import queries, services
 from .forms_meetings import validate_upload
 from .models import AnnualAgreement, Area, Plan, ProgressReport, Task
 
@@ -34,16 +33,9 @@ def _style(form: forms.Form) -> None:
 
 
 def pair_members(user: User, agreement: AnnualAgreement):
-    """People who hold an internal role in the agreement's pair and whom the user sees."""
-    pair = agreement.partnership
-    roles = Q(partnership=pair) | Q(org_unit__region__in=pair.region_ids)
-    roles |= Q(partnership__isnull=True, programme=pair.programme_id)
-    members = (
-        Membership.objects.filter(roles)
-        .exclude(role__in=[Role.ENTERPRISE_USER, Role.SECURITY_AUDITOR])
-        .values("user_id")
-    )
-    return scope.users(user).filter(pk__in=members, is_active=True)
+    """The pair's members (``services.pair_members``) whom the user sees."""
+    members = services.pair_members(agreement.partnership).values("pk")
+    return scope.users(user).filter(pk__in=members)
 
 
 def current_period(cadence: str, today: date) -> str:
@@ -137,6 +129,9 @@ class TaskForm(forms.Form):
         )
         self.fields["responsible"].label_from_instance = lambda u: u.display_name
         self.fields["working_group"].label_from_instance = lambda u: u.display_name
+        outsider = _("Choose a person who is a member of either side of this partnership.")
+        self.fields["responsible"].error_messages["invalid_choice"] = outsider
+        self.fields["working_group"].error_messages["invalid_choice"] = outsider
         if task is not None:
             # The deadline moves only through an approved extension (延期申请).
             self.fields["deadline"].disabled = True

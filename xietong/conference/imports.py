@@ -13,25 +13,30 @@ Three steps, so that nothing is written unless the whole file is good:
 
 from __future__ import annotations
 
+import logging
 import re
+import secrets
+import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from xietong.core.models import Membership, OrgUnit, Role, User
+from xietong.core.models import OrgUnit, User
 
 from . import services
 from .models import AnnualAgreement, Area, Milestone, Target, TargetActual, Task
+
+logger = logging.getLogger(__name__)
 
 # --- The format ---------------------------------------------------------------------
 
@@ -84,6 +89,13 @@ MAX_RATIO = 100  # uncompressed / compressed, for any member over RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024
 MAX_MEMBERS = 1000
 MAX_ROWS = 10000
+
+# Progress of an import: ``progress(phase, done, total)`` every PROGRESS_EVERY rows (and
+# after each bulk chunk of new tasks); total is None when the sheet does not say.
+Progress = Callable[[str, int, int | None], None]
+PHASE_CHECK, PHASE_WRITE = "check", "write"
+PROGRESS_EVERY = 250
+CREATE_CHUNK = 500
 
 LIST_SPLIT = re.compile(r"[、,，;；/\n]+")
 LINE_SPLIT = re.compile(r"[\n;；]+")
@@ -268,17 +280,7 @@ class _Pair:
         for unit in units:
             self.units_full[_key(unit.region.name + unit.name)] = unit
             self.units_by_name.setdefault(_key(unit.name), []).append(unit)
-        members = Membership.objects.filter(
-            Q(partnership=pair)
-            | Q(org_unit__region_id__in=sides)
-            | Q(
-                programme_id=pair.programme_id,
-                partnership__isnull=True,
-                role__in=[Role.PROGRAMME_COORDINATOR, Role.LEADER],
-            ),
-            user__is_active=True,
-        ).exclude(role=Role.ENTERPRISE_USER)
-        people = User.objects.filter(pk__in=members.values("user_id"))
+        people = services.pair_members(pair)
         self.by_username: dict[str, User] = {}
         self.by_name: dict[str, list[User]] = {}
         for user in people:
@@ -319,10 +321,10 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", "", text).lower()
 
 
-def read_sheet(workbook) -> tuple[dict[str, int], Iterable[tuple[int, tuple]]]:
-    """The column index of each known header, and the (row number, values) of data rows."""
-    sheets = [workbook[name] for name in workbook.sheetnames]
-    for ws in sheets:
+def find_sheet(workbook):
+    """The sheet with the template's headers in its first row, and the column index of
+    each known header."""
+    for ws in (workbook[name] for name in workbook.sheetnames):
         first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
         headers = {_header(v): i for i, v in enumerate(first) if _header(v)}
         if HEADER["code"] in headers:
@@ -339,8 +341,33 @@ def read_sheet(workbook) -> tuple[dict[str, int], Iterable[tuple[int, tuple]]]:
             _("The first row lacks the required columns: %(columns)s.")
             % {"columns": "、".join(missing)}
         )
+    return ws, columns
+
+
+def read_sheet(workbook) -> tuple[dict[str, int], Iterable[tuple[int, tuple]]]:
+    """The column index of each known header, and the (row number, values) of data rows."""
+    ws, columns = find_sheet(workbook)
     rows = enumerate(ws.iter_rows(min_row=2, values_only=True), start=2)
     return columns, rows
+
+
+def _sheet_rows(ws) -> int:
+    """Rows below the headers as the sheet's dimension says (counted when it says nothing);
+    empty rows included, so an upper bound of the tasks."""
+    if not ws.max_row:
+        ws.calculate_dimension(force=True)
+    return max((ws.max_row or 1) - 1, 0)
+
+
+def count_rows(name: str, data: bytes) -> int:
+    """About how many task rows an upload holds, to choose between importing it at once
+    and in the background; raises ImportRejected as the import itself would."""
+    workbook = open_workbook(name, data)
+    try:
+        ws, _columns = find_sheet(workbook)
+        return _sheet_rows(ws)
+    finally:
+        workbook.close()
 
 
 class Parser:
@@ -351,13 +378,18 @@ class Parser:
         self.priorities = _words(PRIORITY_WORDS, Task.Priority.choices)
         self.cadences = _words(CADENCE_WORDS, Task.Cadence.choices)
 
-    def parse(self, workbook) -> tuple[list[TaskRow], list[CellError]]:
-        columns, rows = read_sheet(workbook)
+    def parse(self, workbook, progress: Progress | None = None):
+        """Every row as a ``TaskRow``, or the errors of the file: (rows, errors)."""
+        ws, columns = find_sheet(workbook)
+        rows = enumerate(ws.iter_rows(min_row=2, values_only=True), start=2)
+        total = _sheet_rows(ws) if progress else None
         tasks: list[TaskRow] = []
         errors: list[CellError] = []
         seen: dict[str, int] = {}
         count = 0
         for number, values in rows:
+            if progress and number % PROGRESS_EVERY == 0:
+                progress(PHASE_CHECK, number - 1, total)
             cells = {name: values[i] if i < len(values) else None for name, i in columns.items()}
             if all(_text(v) == "" for v in cells.values()):
                 continue
@@ -548,23 +580,41 @@ def _target(text: str) -> tuple[str, Decimal, str] | None:
 # --- 3. Applying --------------------------------------------------------------------
 
 
-def import_file(user: User, agreement: AnnualAgreement, name: str, data: bytes) -> ImportResult:
-    """Check, parse and apply a workbook; nothing is written unless every row is good."""
+def import_file(
+    user: User,
+    agreement: AnnualAgreement,
+    name: str,
+    data: bytes,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Check, parse and apply a workbook; nothing is written unless every row is good.
+
+    ``progress(phase, done, total)``, when given, is called every few hundred rows.
+    """
     if not services.can_coordinate(user, agreement.partnership):
         raise PermissionDenied(_("Only the coordinators of the pair import its task list."))
     if agreement.status == AnnualAgreement.Status.CLOSED:
         raise ImportRejected(_("This agreement is closed; its task list can no longer change."))
     workbook = open_workbook(name, data)
     try:
-        rows, errors = Parser(agreement).parse(workbook)
+        rows, errors = Parser(agreement).parse(workbook, progress)
     finally:
         workbook.close()
     if errors:
         return ImportResult(errors=errors)
-    return apply(user, agreement, rows)
+    return apply(user, agreement, rows, progress)
 
 
-def apply(user: User, agreement: AnnualAgreement, rows: list[TaskRow]) -> ImportResult:
+def apply(
+    user: User,
+    agreement: AnnualAgreement,
+    rows: list[TaskRow],
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Update the tasks whose code exists (row by row, only where they differ: the audit
+    log records each change) and create the others in bulk (``services.create_tasks``,
+    which writes their audit entries too), all in one transaction that is rolled back if
+    any row breaks a rule."""
     result = ImportResult()
     existing = {
         t.code: t
@@ -572,28 +622,43 @@ def apply(user: User, agreement: AnnualAgreement, rows: list[TaskRow]) -> Import
             "task_units", "working_group", "milestones", "targets"
         )
     }
+    new_rows = [row for row in rows if row.code not in existing]
+    total, done = len(rows), 0
     with transaction.atomic():
         for row in rows:
+            if row.code not in existing:
+                continue
             try:
-                with transaction.atomic():
-                    if row.code in existing:
-                        changed = _update(existing[row.code], row)
-                        (result.updated if changed else result.unchanged).append(row.code)
-                    else:
-                        _create(user, agreement, row)
-                        result.created.append(row.code)
+                changed = _update(existing[row.code], row)
             except ValidationError as exc:
                 result.errors += [CellError(row.row, "", m) for m in exc.messages]
+                continue
+            (result.updated if changed else result.unchanged).append(row.code)
+            done += 1
+            if progress and done % PROGRESS_EVERY == 0:
+                progress(PHASE_WRITE, done, total)
+        for start in range(0, len(new_rows), CREATE_CHUNK):
+            chunk = new_rows[start : start + CREATE_CHUNK]
+            try:
+                services.create_tasks(user, agreement, [_new_task(row) for row in chunk])
+            except services.InvalidTasks as exc:
+                for index, by_field in exc.by_task.items():
+                    for name, messages in by_field.items():
+                        column = HEADER.get(name, "")
+                        result.errors += [CellError(chunk[index].row, column, m) for m in messages]
+            else:
+                result.created += [row.code for row in chunk]
+            done += len(chunk)
+            if progress:
+                progress(PHASE_WRITE, done, total)
         if result.errors:
             transaction.set_rollback(True)
-            return ImportResult(errors=result.errors)
+            return ImportResult(errors=sorted(result.errors, key=lambda e: e.row))
     return result
 
 
-def _create(user: User, agreement: AnnualAgreement, row: TaskRow) -> Task:
-    return services.create_task(
-        user,
-        agreement=agreement,
+def _new_task(row: TaskRow) -> services.NewTask:
+    return services.NewTask(
         code=row.code,
         title=row.title,
         content=row.content,
@@ -835,3 +900,128 @@ def template_workbook(agreement: AnnualAgreement | None = None) -> bytes:
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# --- Large files in the background (huey) -------------------------------------------
+#
+# A file of more than settings.CONFERENCE_IMPORT_JOB_ROWS rows (500 by default) is imported
+# by a huey job (``tasks.import_job``) instead of in the request. The job's state lives in
+# huey's key-value store (SQLite or Redis, as the queue) under an unguessable token, with
+# the uploader and the agreement, so that only the uploader, through that agreement, can
+# follow it: progress while it runs, then the counts or every error by row and column.
+# The import itself is the same ``import_file``: one transaction, nothing written on error.
+
+JOB_ROWS = 500
+JOB_STALE_SECONDS = 15 * 60  # a job silent this long was killed; its transaction rolled back
+JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED = "queued", "running", "done", "failed"
+
+
+def job_rows() -> int:
+    """Files with more rows than this are imported in the background."""
+    return int(getattr(settings, "CONFERENCE_IMPORT_JOB_ROWS", JOB_ROWS))
+
+
+def _job_key(token: str) -> str:
+    return f"xietong.conference.import.{token}"
+
+
+def _huey():
+    from huey.contrib.djhuey import HUEY
+
+    return HUEY
+
+
+def new_job(user: User, agreement: AnnualAgreement, name: str, rows: int) -> str:
+    """Record a queued import of ``name`` by ``user`` into ``agreement``; its token."""
+    token = secrets.token_urlsafe(18)
+    _save_job(
+        token,
+        {
+            "user": user.pk,
+            "agreement": agreement.pk,
+            "name": name[:200],
+            "state": JOB_QUEUED,
+            "phase": PHASE_CHECK,
+            "done": 0,
+            "total": rows,
+            "created": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "errors": [],
+            "problem": "",
+        },
+    )
+    return token
+
+
+def _save_job(token: str, state: dict) -> None:
+    state["touched"] = time.time()
+    _huey().put(_job_key(token), state)
+
+
+def peek_job(token: str) -> dict | None:
+    """The raw state of a job (for the job itself; people read ``job_state``)."""
+    return _huey().get(_job_key(token), peek=True)
+
+
+def job_state(token: str, user: User, agreement: AnnualAgreement) -> dict | None:
+    """The job's state for its uploader through its agreement, None for anyone else (and
+    for a token that does not exist). A job silent for too long is reported as failed."""
+    state = peek_job(token)
+    if not state or state["user"] != user.pk or state["agreement"] != agreement.pk:
+        return None
+    stale = time.time() - state.get("touched", 0) > JOB_STALE_SECONDS
+    if state["state"] in (JOB_QUEUED, JOB_RUNNING) and stale:
+        state = {
+            **state,
+            "state": JOB_FAILED,
+            "problem": _(
+                "The import stopped before it finished; nothing was imported. Import the "
+                "file again."
+            ),
+        }
+    total = state.get("total") or 0
+    share = min(state["done"] / total, 1) if total else 0
+    if state["state"] == JOB_DONE:
+        state["percent"] = 100
+    else:  # checking the rows is the first half, writing them the second
+        state["percent"] = int(50 * share + (50 if state["phase"] == PHASE_WRITE else 0))
+    state["cell_errors"] = [CellError(*error) for error in state["errors"]]
+    return state
+
+
+def run_job(token: str, data: bytes) -> dict:
+    """The work of ``tasks.import_job``: import the file, storing progress as it goes and
+    then the outcome. Never raises: an unexpected error is logged and stored as failed."""
+    state = peek_job(token)
+    if not state or state["state"] != JOB_QUEUED:
+        return state or {}  # unknown, or already run (huey may deliver a task twice)
+    state["state"] = JOB_RUNNING
+    _save_job(token, state)
+
+    def progress(phase: str, done: int, total: int | None) -> None:
+        state.update(phase=phase, done=done, total=total or state["total"])
+        _save_job(token, state)
+
+    try:
+        user = User.objects.get(pk=state["user"])
+        agreement = AnnualAgreement.objects.get(pk=state["agreement"])
+        result = import_file(user, agreement, state["name"], data, progress=progress)
+    except (ImportRejected, PermissionDenied) as exc:
+        state.update(state=JOB_FAILED, problem=str(exc))
+    except Exception:
+        logger.exception("conference task-list import %s failed", token)
+        state.update(
+            state=JOB_FAILED,
+            problem=_("The import failed on an unexpected error; nothing was imported."),
+        )
+    else:
+        state.update(
+            state=JOB_DONE if result.ok else JOB_FAILED,
+            created=len(result.created),
+            updated=len(result.updated),
+            unchanged=len(result.unchanged),
+            errors=[(e.row, e.column, e.message) for e in result.errors],
+        )
+    _save_job(token, state)
+    return state

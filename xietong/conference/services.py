@@ -8,23 +8,31 @@ ValidationError with a message for the person.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Model, Q, QuerySet
+from django.db.models.signals import pre_save
 from django.utils import timezone
+from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
 
 from xietong.core import scope
-from xietong.core.models import OrgUnit, Partnership, User
+from xietong.core.models import Membership, OrgUnit, Partnership, Role, User
 
 from .models import (
     AnnualAgreement,
     CoordinationIssue,
     ExtensionRequest,
+    KeyTask,
     LightRules,
+    Milestone,
     ProgressReport,
     Resolution,
     Target,
@@ -33,6 +41,8 @@ from .models import (
     TaskEvent,
     TaskUnit,
 )
+
+BULK_BATCH = 500
 
 # --- Who may do what ------------------------------------------------------------------
 
@@ -104,7 +114,24 @@ def resolution_to_tasks(
     _require(can_coordinate(user, partnership))
     if agreement.partnership_id != partnership.pk:
         raise ValidationError(_("The agreement belongs to another partnership."))
-    return [create_task(user, agreement=agreement, resolution=resolution, **data) for data in tasks]
+    specs = []
+    for data in tasks:
+        values = {**data, "resolution": resolution}
+        for name in ("support_units", "working_group", "milestones", "targets"):
+            values[name] = list(values.get(name) or [])
+        specs.append(NewTask(**values))
+    try:
+        return create_tasks(user, agreement, specs)
+    except InvalidTasks as exc:
+        # Several tasks come in one form: name the task of each message.
+        raise ValidationError(
+            [
+                f"{specs[index].code}: {message}"
+                for index, errors in exc.by_task.items()
+                for messages in errors.values()
+                for message in messages
+            ]
+        ) from exc
 
 
 @transaction.atomic
@@ -119,6 +146,105 @@ def raise_issue(
 
 
 # --- Tasks ----------------------------------------------------------------------------
+
+
+def pair_members(partnership: Partnership) -> QuerySet[User]:
+    """Active people with an internal role in the pair, on either side: its coordinators,
+    sector groups and leaders, the staff of its units, and the programme's coordinators
+    and leaders. Only they may be a task's responsible person or in its working group."""
+    memberships = Membership.objects.filter(
+        Q(partnership=partnership)
+        | Q(org_unit__region_id__in=partnership.region_ids)
+        | Q(
+            programme_id=partnership.programme_id,
+            partnership__isnull=True,
+            role__in=[Role.PROGRAMME_COORDINATOR, Role.LEADER],
+        )
+    ).exclude(role__in=[Role.ENTERPRISE_USER, Role.SECURITY_AUDITOR])
+    return User.objects.filter(pk__in=memberships.values("user_id"), is_active=True)
+
+
+def _member_ids(partnership: Partnership, people: Iterable[User | None]) -> set[int]:
+    """Which of ``people`` are members of the pair (one query, none for nobody)."""
+    ids = {person.pk for person in people if person is not None}
+    if not ids:
+        return set()
+    return set(pair_members(partnership).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _not_a_member(person: User) -> str:
+    return _(
+        "%(person)s is not a member of either side of this partnership; choose a person of "
+        "the pair."
+    ) % {"person": person.display_name}
+
+
+def _rule_errors(
+    partnership: Partnership,
+    *,
+    start_date: date,
+    deadline: date,
+    lead_units: list[OrgUnit],
+    support_units: list[OrgUnit],
+    responsible: User | None,
+    working_group: list[User],
+    members: set[int],
+) -> dict[str, list[str]]:
+    """The rules every task keeps, as messages by field: lead units, units and people of
+    the pair (``members`` holds the ids of the people allowed), the deadline after the
+    start."""
+    errors: dict[str, list[str]] = {}
+    sides = partnership.region_ids
+    if not lead_units:
+        errors.setdefault("lead_units", []).append(_("A task needs at least one lead unit."))
+    for name, units in (("lead_units", lead_units), ("support_units", support_units)):
+        for unit in units:
+            if unit.region_id not in sides:
+                errors.setdefault(name, []).append(
+                    _("%(unit)s is not a unit of either side of this partnership.") % {"unit": unit}
+                )
+    if deadline < start_date:
+        errors.setdefault("deadline", []).append(_("The deadline cannot be before the start date."))
+    if responsible is not None and responsible.pk not in members:
+        errors.setdefault("responsible", []).append(_not_a_member(responsible))
+    for person in working_group:
+        if person.pk not in members:
+            errors.setdefault("working_group", []).append(_not_a_member(person))
+    return errors
+
+
+@dataclass
+class NewTask:
+    """What a coordinator gives to assign one task (``create_task`` / ``create_tasks``)."""
+
+    code: str
+    title: str
+    area: str
+    kind: str
+    start_date: date
+    deadline: date
+    lead_units: list[OrgUnit]
+    support_units: list[OrgUnit] = field(default_factory=list)
+    responsible: User | None = None
+    working_group: list[User] = field(default_factory=list)
+    content: str = ""
+    priority: str = Task.Priority.NORMAL
+    cadence: str = Task.Cadence.MONTHLY
+    key_task: KeyTask | None = None
+    resolution: Resolution | None = None
+    carried_from: Task | None = None
+    milestones: list[tuple[str, date]] = field(default_factory=list)
+    targets: list[tuple[str, Decimal, str]] = field(default_factory=list)
+
+
+class InvalidTasks(ValidationError):
+    """Tasks given to ``create_tasks`` break a rule. ``by_task`` maps the index of each
+    such task to its messages by field; the error itself carries the first task's, so that
+    a form or the API shows them on the fields of a single task."""
+
+    def __init__(self, by_task: dict[int, dict[str, list[str]]]):
+        self.by_task = by_task
+        super().__init__(next(iter(by_task.values())))
 
 
 @transaction.atomic
@@ -145,44 +271,152 @@ def create_task(
     milestones: list[tuple[str, date]] | None = None,
     targets: list[tuple[str, Decimal, str]] | None = None,
 ) -> Task:
-    """Assign a task to lead units of the pair; it starts in the 'assigned' stage."""
-    _require(can_coordinate(user, agreement.partnership))
-    sides = agreement.partnership.region_ids
-    if not lead_units:
-        raise ValidationError(_("A task needs at least one lead unit."))
-    for unit in [*lead_units, *(support_units or [])]:
-        if unit.region_id not in sides:
-            raise ValidationError(
-                _("%(unit)s is not a unit of either side of this partnership.") % {"unit": unit}
-            )
-    if deadline < start_date:
-        raise ValidationError(_("The deadline cannot be before the start date."))
-    task = Task.objects.create(
-        agreement=agreement,
+    """Assign a task to lead units of the pair; it starts in the 'assigned' stage. Its
+    units, responsible person and working group must belong to the pair (either side)."""
+    spec = NewTask(
         code=code,
         title=title,
-        content=content,
         area=area,
         kind=kind,
         start_date=start_date,
         deadline=deadline,
-        baseline_deadline=deadline,
+        lead_units=list(lead_units),
+        support_units=list(support_units or []),
         responsible=responsible,
+        working_group=list(working_group or []),
+        content=content,
         priority=priority,
         cadence=cadence,
         key_task=key_task,
         resolution=resolution,
         carried_from=carried_from,
+        milestones=list(milestones or []),
+        targets=list(targets or []),
     )
-    set_units(task, lead_units, support_units or [])
-    if working_group:
-        task.working_group.set(working_group)
-    for name, due in milestones or []:
-        task.milestones.create(title=name, due_date=due)
-    for name, value, measure in targets or []:
-        task.targets.create(name=name, target_value=value, measure=measure)
-    _event(task, TaskEvent.Kind.ASSIGNED, user)
-    return task
+    return create_tasks(user, agreement, [spec])[0]
+
+
+@transaction.atomic
+def create_tasks(user: User, agreement: AnnualAgreement, specs: list[NewTask]) -> list[Task]:
+    """Assign many tasks at once, by the rules of ``create_task``: every task is checked
+    before anything is written (``InvalidTasks`` names each bad one), then all are written
+    in a few bulk statements with their units, working groups, milestones, targets and
+    'assigned' events, and the audit log gets the create entries a save would have left."""
+    partnership = agreement.partnership
+    _require(can_coordinate(user, partnership))
+    members = _member_ids(
+        partnership, [p for s in specs for p in (s.responsible, *s.working_group)]
+    )
+    taken = set(
+        agreement.tasks.filter(code__in=[s.code for s in specs]).values_list("code", flat=True)
+    )
+    by_task: dict[int, dict[str, list[str]]] = {}
+    for index, spec in enumerate(specs):
+        errors = _rule_errors(
+            partnership,
+            start_date=spec.start_date,
+            deadline=spec.deadline,
+            lead_units=spec.lead_units,
+            support_units=spec.support_units,
+            responsible=spec.responsible,
+            working_group=spec.working_group,
+            members=members,
+        )
+        if spec.code in taken:
+            errors.setdefault("code", []).append(
+                _("Another task of this agreement already has this code.")
+            )
+        taken.add(spec.code)
+        if errors:
+            by_task[index] = errors
+    if by_task:
+        raise InvalidTasks(by_task)
+
+    tasks = [
+        Task(
+            agreement=agreement,
+            code=spec.code,
+            title=spec.title,
+            content=spec.content,
+            area=spec.area,
+            kind=spec.kind,
+            start_date=spec.start_date,
+            deadline=spec.deadline,
+            baseline_deadline=spec.deadline,
+            responsible=spec.responsible,
+            priority=spec.priority,
+            cadence=spec.cadence,
+            key_task=spec.key_task,
+            resolution=spec.resolution,
+            carried_from=spec.carried_from,
+        )
+        for spec in specs
+    ]
+    Task.objects.bulk_create(tasks, batch_size=BULK_BATCH)
+    units, group, milestones, targets, events = [], [], [], [], []
+    Member = Task.working_group.through
+    for task, spec in zip(tasks, specs, strict=True):
+        roles = {u.pk: (u, TaskUnit.Role.SUPPORT) for u in spec.support_units}
+        roles.update({u.pk: (u, TaskUnit.Role.LEAD) for u in spec.lead_units})
+        units += [TaskUnit(task=task, unit=unit, role=role) for unit, role in roles.values()]
+        people = {person.pk for person in spec.working_group}
+        group += [Member(task_id=task.pk, user_id=pk) for pk in people]
+        milestones += [Milestone(task=task, title=t, due_date=d) for t, d in spec.milestones]
+        targets += [
+            Target(task=task, name=name, target_value=value, measure=measure)
+            for name, value, measure in spec.targets
+        ]
+        events.append(TaskEvent(task=task, kind=TaskEvent.Kind.ASSIGNED, actor=user))
+    for model, rows in (
+        (TaskUnit, units),
+        (Member, group),
+        (Milestone, milestones),
+        (Target, targets),
+        (TaskEvent, events),
+    ):
+        model.objects.bulk_create(rows, batch_size=BULK_BATCH)
+    audit_created(user, [*tasks, *units, *milestones, *targets])
+    return tasks
+
+
+def audit_created(user: User | None, objects: list[Model]) -> None:
+    """The 'create' entries django-auditlog writes from ``post_save``, for rows written
+    with ``bulk_create`` (which sends no signals): the same changes and object text, the
+    correlation id of the request (or job), and the actor and address filled in by the
+    receivers that run before a log entry is saved; then one bulk insert."""
+    from auditlog.cid import get_cid
+    from auditlog.context import auditlog_disabled
+    from auditlog.diff import model_instance_diff
+    from auditlog.models import LogEntry
+    from auditlog.registry import auditlog
+    from auditlog.signals import pre_log
+
+    if auditlog_disabled.get() or not objects:
+        return
+    cid = get_cid()
+    json_changes = getattr(settings, "AUDITLOG_STORE_JSON_CHANGES", False)
+    entries = []
+    for obj in objects:
+        model = type(obj)
+        if not auditlog.contains(model):
+            continue
+        verdicts = pre_log.send(model, instance=obj, action=LogEntry.Action.CREATE)
+        if any(verdict is False for _receiver, verdict in verdicts):
+            continue
+        entry = LogEntry(
+            content_type=ContentType.objects.get_for_model(model),
+            object_pk=str(obj.pk),
+            object_id=obj.pk,
+            object_repr=smart_str(obj),
+            action=LogEntry.Action.CREATE,
+            changes=model_instance_diff(None, obj, use_json_for_changes=json_changes),
+            cid=cid,
+        )
+        if user is not None:
+            entry.actor, entry.actor_email = user, user.email or None
+        pre_save.send(LogEntry, instance=entry, raw=False, using="default", update_fields=None)
+        entries.append(entry)
+    LogEntry.objects.bulk_create(entries, batch_size=BULK_BATCH)
 
 
 def set_units(task: Task, lead_units: list[OrgUnit], support_units: list[OrgUnit]) -> None:
@@ -431,21 +665,35 @@ def update_task(
     Units keep their acknowledgements, milestones keep their completion date and targets
     (matched by indicator name) keep their actuals; the baseline deadline is untouched.
     """
-    _require(can_coordinate(user, task.partnership))
+    partnership = task.partnership
+    _require(can_coordinate(user, partnership))
     if not task.is_open:
         raise ValidationError(_("A finished task cannot be edited."))
-    if not lead_units:
-        raise ValidationError(_("A task needs at least one lead unit."))
-    sides = task.partnership.region_ids
-    for unit in [*lead_units, *(support_units or [])]:
-        if unit.region_id not in sides:
-            raise ValidationError(
-                _("%(unit)s is not a unit of either side of this partnership.") % {"unit": unit}
-            )
-    if task.deadline < start_date:
-        raise ValidationError(_("The deadline cannot be before the start date."))
+    working_group = list(working_group or [])
+    # People already on the task in the same role stay even if they have since left the
+    # pair; only people put in a role now must be members.
+    group_now = set(task.working_group.values_list("pk", flat=True))
+    new_responsible = responsible if responsible and responsible.pk != task.responsible_id else None
+    new_group = [p for p in working_group if p.pk not in group_now]
+    members = _member_ids(partnership, [new_responsible, *new_group])
+    errors = _rule_errors(
+        partnership,
+        start_date=start_date,
+        deadline=task.deadline,
+        lead_units=lead_units,
+        support_units=list(support_units or []),
+        responsible=new_responsible,
+        working_group=new_group,
+        members=members,
+    )
+    if "deadline" in errors:  # the deadline is fixed here: the start date is what moved
+        errors["start_date"] = errors.pop("deadline")
     if task.agreement.tasks.filter(code=code).exclude(pk=task.pk).exists():
-        raise ValidationError(_("Another task of this agreement already has this code."))
+        errors.setdefault("code", []).append(
+            _("Another task of this agreement already has this code.")
+        )
+    if errors:
+        raise ValidationError(errors)
     for name, value in [
         ("code", code),
         ("title", title),
@@ -461,7 +709,7 @@ def update_task(
         setattr(task, name, value)
     task.save()
     set_units(task, lead_units, support_units or [])
-    task.working_group.set(working_group or [])
+    task.working_group.set(working_group)
     if milestones is not None:
         existing = {(m.title, m.due_date): m for m in task.milestones.all()}
         keep = [existing[key].pk for key in milestones if key in existing]
@@ -581,6 +829,7 @@ def carry_over(
         .prefetch_related("task_units__unit", "working_group", "milestones", "targets")
     )
     carried = set(target.tasks.values_list("carried_from_id", flat=True))
+    members = set(pair_members(partnership).values_list("pk", flat=True))
     codes = set(target.tasks.values_list("code", flat=True))
     first_day, last_day = date(year, 1, 1), date(year, 12, 31)
     for task in chosen:
@@ -604,8 +853,9 @@ def carry_over(
             deadline=task.deadline if task.deadline >= first_day else last_day,
             lead_units=[tu.unit for tu in units if tu.role == TaskUnit.Role.LEAD],
             support_units=[tu.unit for tu in units if tu.role == TaskUnit.Role.SUPPORT],
-            responsible=task.responsible,
-            working_group=list(task.working_group.all()),
+            # People who have left the pair since are not carried over.
+            responsible=task.responsible if task.responsible_id in members else None,
+            working_group=[p for p in task.working_group.all() if p.pk in members],
             priority=task.priority,
             cadence=task.cadence,
             key_task=task.key_task,

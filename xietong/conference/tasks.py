@@ -1,4 +1,5 @@
-"""The daily job of the task list (huey): traffic lights, reminders, escalation, digests.
+"""The huey jobs of the task list: the daily job (traffic lights, reminders, escalation,
+digests) and the background import of a large task list.
 
 ``run_daily(today)`` does the work for one day (a date in Asia/Shanghai) and is what the
 tests and ``xietong conference daily`` call; the huey task runs it at 01:00 Shanghai time.
@@ -9,9 +10,12 @@ task has at most one open coordination issue. The rules are in docs/conference.m
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from auditlog.cid import correlation_id, get_cid
+from auditlog.context import set_actor
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
@@ -19,12 +23,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
+from xietong.core.audit import client_ip, current_request
 from xietong.core.models import Membership, Role, User
 from xietong.core.notifications import notify, send_digests
 
-from . import services
+from . import imports, services
 from .models import (
     AnnualAgreement,
     CoordinationIssue,
@@ -251,3 +256,40 @@ def run_daily(today: date) -> DailyResult:
                     result.escalated += _escalate(task, today, reason, people, turned)
     result.digests = send_digests(today)
     return result
+
+
+# --- Background import of a large task list ---------------------------------------------
+
+
+@db_task()
+def import_job(
+    token: str, data: bytes, language: str, remote_addr: str | None, cid: str | None
+) -> None:
+    """Import a large task list (``imports.run_job``) in the uploader's language, with the
+    audit entries attributed to the uploader, from their address, under the correlation id
+    of the upload request."""
+    state = imports.peek_job(token)
+    actor = User.objects.filter(pk=state["user"]).first() if state else None
+    # In a worker no request tells auditlog who acts; run in the request itself (huey's
+    # immediate mode) the request's own context already does.
+    in_request = current_request.get() is not None
+    audit = nullcontext() if in_request else set_actor(actor, remote_addr=remote_addr)
+    cid_token = correlation_id.set(cid if cid else correlation_id.get())
+    try:
+        with translation.override(language), audit:
+            imports.run_job(token, data)
+    finally:
+        correlation_id.reset(cid_token)
+
+
+def start_import(request, agreement: AnnualAgreement, name: str, data: bytes, rows: int) -> str:
+    """Queue the import of an uploaded file for the requesting coordinator; its token."""
+    token = imports.new_job(request.user, agreement, name, rows)
+    import_job(
+        token,
+        data,
+        translation.get_language() or settings.LANGUAGE_CODE,
+        client_ip(request),
+        get_cid(),
+    )
+    return token

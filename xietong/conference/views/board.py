@@ -1,23 +1,32 @@
 """The progress board (挂图打表) of an annual agreement, on screen and for the wall.
 
 The board runs a fixed number of SQL queries whatever the number of tasks: one for the
-tasks with their responsible person, one each for their units and milestones (prefetch),
-and a few for the filter choices; every count, bar and the timeline is computed from
-those rows in Python.
+tasks (with their responsible person's name), one for their units, one for their
+milestones, and a few for the filter choices and the page shell. It reads plain values
+(``values_list``), not model instances, and does every count, bar and the timeline's
+geometry in Python in one pass: each task becomes one small dict for the table, and the
+timeline's rows are written as SVG markup here rather than by a template loop, which at
+1,000 tasks cost more than everything else together (``make bench-conference``).
+
+A large agreement's table shows its first ``TABLE_ROWS`` rows; the rest come with
+"show all" (htmx, ``board_rows``). The printable view always holds every row.
 """
 
 from __future__ import annotations
 
+import html
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils import formats, timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from xietong.core import scope
 from xietong.core.models import User
@@ -32,6 +41,15 @@ ROW_H = 22
 HEAD_H = 26
 BAR_H = 12
 
+# Rows of the on-screen table before "show all" (the printable view shows every row);
+# settings.CONFERENCE_BOARD_TABLE_ROWS overrides it.
+TABLE_ROWS = 100
+LIGHT_BADGE = {
+    "red": "bg-red text-red-fg",
+    "amber": "bg-yellow text-yellow-fg",
+    "green": "bg-green text-green-fg",
+}
+
 
 @dataclass
 class Tally:
@@ -43,12 +61,12 @@ class Tally:
     percent_sum: int = 0
     lights: dict = field(default_factory=lambda: {"red": 0, "amber": 0, "green": 0})
 
-    def add(self, task: Task) -> None:
+    def add(self, row: dict) -> None:
         self.total += 1
-        self.completed += task.status == Task.Status.COMPLETED
-        self.percent_sum += task.percent
-        if task.status != Task.Status.TERMINATED:
-            self.lights[task.light] = self.lights.get(task.light, 0) + 1
+        self.completed += row["status"] == Task.Status.COMPLETED
+        self.percent_sum += row["percent"]
+        if row["status"] != Task.Status.TERMINATED:
+            self.lights[row["light"]] = self.lights.get(row["light"], 0) + 1
 
     @property
     def percent(self) -> int:
@@ -63,12 +81,16 @@ def _filters(request, agreement: AnnualAgreement, units, people) -> tuple[dict, 
     """The valid filters in the query string, and the choices to show."""
     pair = agreement.partnership
     choices = [
-        ("area", _("Area"), [(k, str(v)) for k, v in Area.choices]),
-        ("side", _("Side"), [(str(s.pk), s.name) for s in pair.sides]),
-        ("unit", _("Unit"), [(str(u.pk), str(u)) for u in units]),
-        ("status", _("Status"), [(k, str(v)) for k, v in Task.Status.choices]),
-        ("light", _("Traffic light"), [(k, str(v)) for k, v in Task.Light.choices]),
-        ("person", _("Responsible person"), [(str(p.pk), p.display_name) for p in people]),
+        ("area", gettext_lazy("Area"), [(k, str(v)) for k, v in Area.choices]),
+        ("side", gettext_lazy("Side"), [(str(s.pk), s.name) for s in pair.sides]),
+        ("unit", gettext_lazy("Unit"), [(str(u.pk), str(u)) for u in units]),
+        ("status", gettext_lazy("Status"), [(k, str(v)) for k, v in Task.Status.choices]),
+        ("light", gettext_lazy("Traffic light"), [(k, str(v)) for k, v in Task.Light.choices]),
+        (
+            "person",
+            gettext_lazy("Responsible person"),
+            [(str(p.pk), p.display_name) for p in people],
+        ),
     ]
     active = {}
     shown = []
@@ -83,15 +105,8 @@ def _filters(request, agreement: AnnualAgreement, units, people) -> tuple[dict, 
 
 
 def _tasks(agreement: AnnualAgreement, active: dict):
-    qs = agreement.tasks.select_related("responsible").prefetch_related(
-        Prefetch(
-            "task_units",
-            TaskUnit.objects.select_related("unit__region").order_by(
-                "role", "unit__region__name", "unit__sort_order", "unit__name"
-            ),
-        ),
-        Prefetch("milestones", Milestone.objects.order_by("due_date", "pk")),
-    )
+    """The agreement's tasks narrowed by the active filters (a queryset, not yet run)."""
+    qs = agreement.tasks.all()
     if "area" in active:
         qs = qs.filter(area=active["area"])
     if "side" in active:
@@ -105,7 +120,123 @@ def _tasks(agreement: AnnualAgreement, active: dict):
         qs = qs.filter(light=active["light"])
     if "person" in active:
         qs = qs.filter(responsible_id=active["person"])
-    return list(qs.order_by("code"))
+    return qs
+
+
+TASK_FIELDS = (
+    "pk",
+    "code",
+    "title",
+    "area",
+    "status",
+    "stage",
+    "light",
+    "percent",
+    "start_date",
+    "deadline",
+    "baseline_deadline",
+    "responsible__full_name",
+    "responsible__first_name",
+    "responsible__last_name",
+    "responsible__username",
+)
+
+
+_DATE_TEXT: dict[tuple[str, date], str] = {}
+
+
+class _Dates:
+    """Dates in the active language's DATE_FORMAT (as the ``date`` filter writes them).
+    Formatting one costs ~50 µs and a board repeats the same few hundred days, so each is
+    formatted once per language and process (the cache is bounded by the calendar)."""
+
+    def __init__(self):
+        self.language = get_language() or ""
+
+    def __call__(self, value: date) -> str:
+        key = (self.language, value)
+        text = _DATE_TEXT.get(key)
+        if text is None:
+            if len(_DATE_TEXT) > 50_000:
+                _DATE_TEXT.clear()
+            text = _DATE_TEXT[key] = formats.date_format(value)
+        return text
+
+
+def _url_maker(name: str):
+    """``reverse(name, args=[pk])`` for many pks at the cost of one reverse."""
+    sentinel = 987654321
+    try:
+        head, tail = reverse(name, args=[sentinel]).rsplit(str(sentinel), 1)
+    except NoReverseMatch:
+        return lambda pk: ""
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def board_rows(qs) -> list[dict]:
+    """One small dict per task, in code order, with its units and milestones: three
+    queries whatever the number of tasks."""
+    ids = qs.values("pk")
+    units: dict[int, list[tuple]] = {}
+    for task_id, role, unit_id, name, region in (
+        TaskUnit.objects.filter(task__in=ids)
+        .order_by("role", "unit__region__name", "unit__sort_order", "unit__name")
+        .values_list("task_id", "role", "unit_id", "unit__name", "unit__region__name")
+    ):
+        units.setdefault(task_id, []).append((role, unit_id, f"{region}{name}"))
+    milestones: dict[int, list[tuple]] = {}
+    for task_id, title, due, done in (
+        Milestone.objects.filter(task__in=ids)
+        .order_by("due_date", "pk")
+        .values_list("task_id", "title", "due_date", "done_on")
+    ):
+        milestones.setdefault(task_id, []).append((title, due, done))
+
+    labels = {
+        "area": {k: str(v) for k, v in Area.choices},
+        "status": {k: str(v) for k, v in Task.Status.choices},
+        "stage": {k: str(v) for k, v in Task.Stage.choices},
+        "light": {k: str(v) for k, v in Task.Light.choices},
+    }
+    closed = {Task.Stage.CLOSED, Task.Stage.TERMINATED}
+    url = _url_maker("conference:task_detail")
+    day = _Dates()
+    rows = []
+    for values in qs.order_by("code").values_list(*TASK_FIELDS):
+        (pk, code, title, area, status, stage, light, percent, start, deadline, baseline,
+         full_name, first, last, username) = values  # fmt: skip
+        task_units = units.get(pk, [])
+        leads = [(unit_id, label) for role, unit_id, label in task_units if role == "lead"]
+        person = (full_name or f"{first} {last}".strip() or username) if username else "—"
+        rows.append(
+            {
+                "pk": pk,
+                "code": code,
+                "title": title,
+                "url": url(pk),
+                "area": area,
+                "area_label": labels["area"].get(area, area),
+                "status": status,
+                "status_label": labels["status"].get(status, status),
+                "stage_label": labels["stage"].get(stage, stage),
+                "light": light,
+                "light_label": labels["light"].get(light, light),
+                "light_badge": LIGHT_BADGE.get(light, ""),
+                "open": stage not in closed,
+                "percent": percent,
+                "start_date": start,
+                "deadline": deadline,
+                "baseline_deadline": baseline,
+                "extended": deadline != baseline,
+                "deadline_text": day(deadline),
+                "baseline_text": day(baseline) if deadline != baseline else "",
+                "responsible": person or "—",
+                "leads": leads,
+                "leads_text": "、".join(label for _id, label in leads),
+                "milestones": milestones.get(pk, []),
+            }
+        )
+    return rows
 
 
 def _month_starts(start: date, end: date) -> list[date]:
@@ -116,59 +247,79 @@ def _month_starts(start: date, end: date) -> list[date]:
     return months
 
 
-def timeline(tasks: list[Task], year: int, today: date) -> dict:
-    """Rows of the Gantt chart: bars from start to deadline, milestones, today's line."""
+def timeline(rows: list[dict], year: int, today: date) -> dict:
+    """The Gantt chart: bars from start to deadline with the progress, milestones as
+    diamonds (done, late or open), the original deadline of an extended task as a dashed
+    line, month lines and today's line. The task rows are SVG markup written here in one
+    pass (escaped), the few month and today elements are left to the template."""
     start, end = date(year, 1, 1), date(year, 12, 31)
-    for t in tasks:
-        start = min(start, t.start_date)
-        end = max(end, t.deadline, t.baseline_deadline, *(m.due_date for m in t.milestones.all()))
-    span = (end - start).days + 1
+    for r in rows:
+        start = min(start, r["start_date"])
+        end = max(end, r["deadline"], r["baseline_deadline"], *(m[1] for m in r["milestones"]))
+    origin = start.toordinal()
+    scale = CHART_W / ((end - start).days + 1)
 
     def x(d: date) -> float:
-        return round(LABEL_W + (d - start).days / span * CHART_W, 1)
+        return round(LABEL_W + (d.toordinal() - origin) * scale, 1)
 
-    rows = []
-    for i, t in enumerate(tasks):
+    day = _Dates()
+    esc = html.escape
+    width = LABEL_W + CHART_W + 8
+    originally = esc(_("original deadline"))
+    stripes, out = [], []
+    one_day = timedelta(days=1)
+    half_row, r_ms = ROW_H / 2, BAR_H / 2 + 1
+    for i, r in enumerate(rows):
         y = HEAD_H + i * ROW_H
-        bar_x, bar_end = x(t.start_date), x(t.deadline + timedelta(days=1))
-        width = max(bar_end - bar_x, 2)
+        if i % 2:
+            stripes.append(f'<rect class="g-stripe" x="0" y="{y}" width="{width}" height="22"/>')
+        bar_x = x(r["start_date"])
+        bar_w = round(max(x(r["deadline"] + one_day) - bar_x, 2), 1)
         bar_y = y + (ROW_H - BAR_H) / 2
-        milestones = []
-        for m in t.milestones.all():
-            cx, cy, r = x(m.due_date), y + ROW_H / 2, BAR_H / 2 + 1
-            state = "done" if m.done_on else ("late" if m.due_date < today else "open")
-            milestones.append(
-                {
-                    "m": m,
-                    "state": state,
-                    "points": f"{cx},{cy - r} {cx + r},{cy} {cx},{cy + r} {cx - r},{cy}",
-                }
-            )
-        rows.append(
-            {
-                "task": t,
-                "y": y,
-                "text_y": y + ROW_H / 2 + 4,
-                "bar_x": bar_x,
-                "bar_y": bar_y,
-                "bar_w": round(width, 1),
-                "done_w": round(width * t.percent / 100, 1),
-                "baseline_x": x(t.baseline_deadline + timedelta(days=1)) if t.extended else None,
-                "milestones": milestones,
-                "label": f"{t.code} {t.title}"[:24],
-                "odd": i % 2,
-            }
+        code, light = esc(r["code"]), r["light"]
+        note = f"（{originally} {day(r['baseline_deadline'])}）" if r["extended"] else ""
+        out.append(
+            f'<g data-testid="gantt-row" data-code="{code}">'
+            f"<title>{code} {esc(r['title'])}：{day(r['start_date'])} – "
+            f"{day(r['deadline'])}{note} · {r['percent']}%</title>"
+            f'<a href="{r["url"]}"><text x="4" y="{y + half_row + 4}">'
+            f"{esc((r['code'] + ' ' + r['title'])[:24])}</text></a>"
+            f'<rect class="g-bar g-{light if r["open"] else "closed"}" x="{bar_x}" y="{bar_y}" '
+            f'width="{bar_w}" height="12" rx="2"/>'
         )
-    height = HEAD_H + len(tasks) * ROW_H + 4
+        done_w = round(bar_w * r["percent"] / 100, 1)
+        if done_w:
+            out.append(
+                f'<rect class="g-progress g-{light}" x="{bar_x}" y="{bar_y}" '
+                f'width="{done_w}" height="12" rx="2"/>'
+            )
+        if r["extended"]:
+            bx = x(r["baseline_deadline"] + one_day)
+            out.append(f'<line class="g-baseline" x1="{bx}" y1="{y}" x2="{bx}" y2="{y + 22}"/>')
+        cy = y + half_row
+        for title, due, done in r["milestones"]:
+            state = "done" if done else ("late" if due < today else "open")
+            cx = x(due)
+            out.append(
+                f'<polygon class="g-ms {state}" points="{cx},{cy - r_ms} {cx + r_ms},{cy} '
+                f'{cx},{cy + r_ms} {cx - r_ms},{cy}"><title>{esc(title)} {day(due)}</title>'
+                "</polygon>"
+            )
+        out.append("</g>")
+    height = HEAD_H + len(rows) * ROW_H + 4
     months = [{"date": m, "x": x(m)} for m in _month_starts(start, end) if m >= start]
+    today_x = x(today) if start <= today <= end else None
     return {
-        "rows": rows,
+        "stripes": mark_safe("".join(stripes)),  # numbers only
+        "rows": mark_safe("".join(out)),  # every text in it was escaped above
+        "count": len(rows),
         "months": months,
-        "width": LABEL_W + CHART_W + 8,
+        "width": width,
         "height": height,
         "label_w": LABEL_W,
         "chart_end": LABEL_W + CHART_W,
-        "today_x": x(today) if start <= today <= end else None,
+        "today_x": today_x,
+        "today_label_x": round(today_x + 3, 1) if today_x is not None else None,
         "head_y": HEAD_H - 8,
         "start": start,
         "end": end,
@@ -182,10 +333,10 @@ def _url(name: str, pk: int) -> str | None:
         return None
 
 
-def board_context(request, agreement: AnnualAgreement) -> dict:
+def _scope(request, agreement: AnnualAgreement) -> tuple[dict, list, list]:
+    """The filter choices the user sees, the active filters and the pair's units."""
     user: User = request.user
     pair = agreement.partnership
-    today = timezone.localdate()
     units = list(scope.org_units(user).filter(region__in=pair.region_ids))
     people = list(
         scope.users(user)
@@ -193,36 +344,50 @@ def board_context(request, agreement: AnnualAgreement) -> dict:
         .order_by("full_name", "username")
     )
     active, shown = _filters(request, agreement, units, people)
-    tasks = _tasks(agreement, active)
+    return active, shown, units
+
+
+def board_context(request, agreement: AnnualAgreement, *, print_view: bool = False) -> dict:
+    user: User = request.user
+    pair = agreement.partnership
+    today = timezone.localdate()
+    active, shown, units = _scope(request, agreement)
+    rows = board_rows(_tasks(agreement, active))
 
     lights = {"red": 0, "amber": 0, "green": 0}
     by_unit: OrderedDict[int, Tally] = OrderedDict((u.pk, Tally(str(u))) for u in units)
     by_area: OrderedDict[str, Tally] = OrderedDict((k, Tally(str(v))) for k, v in Area.choices)
-    for t in tasks:
-        t.leads = [tu for tu in t.task_units.all() if tu.role == TaskUnit.Role.LEAD]
-        t.supports = [tu for tu in t.task_units.all() if tu.role == TaskUnit.Role.SUPPORT]
-        if t.status != Task.Status.TERMINATED:
-            lights[t.light] += 1
-        by_area[t.area].add(t)
-        for tu in t.leads:
-            by_unit.setdefault(tu.unit_id, Tally(str(tu.unit))).add(t)
-    total = len(tasks)
-    completed = sum(t.status == Task.Status.COMPLETED for t in tasks)
+    completed = 0
+    for r in rows:
+        if r["status"] != Task.Status.TERMINATED:
+            lights[r["light"]] += 1
+        completed += r["status"] == Task.Status.COMPLETED
+        by_area[r["area"]].add(r)
+        for unit_id, label in r["leads"]:
+            by_unit.setdefault(unit_id, Tally(label)).add(r)
+    total = len(rows)
+    querystring = request.GET.urlencode()
+    limit = getattr(settings, "CONFERENCE_BOARD_TABLE_ROWS", TABLE_ROWS)
+    shown_rows = rows if print_view or total <= limit else rows[:limit]
     return {
         "agreement": agreement,
         "pair": pair,
         "today": today,
-        "tasks": tasks,
+        "tasks": shown_rows,
+        "more": total - len(shown_rows),
+        "rows_url": reverse("conference:board_rows", args=[agreement.pk])
+        + (f"?{querystring}" if querystring else ""),
         "total": total,
         "completed": completed,
         "completed_pct": round(100 * completed / total) if total else 0,
         "lights": lights,
         "by_unit": [tally for tally in by_unit.values() if tally.total],
         "by_area": [tally for tally in by_area.values() if tally.total],
-        "timeline": timeline(tasks, agreement.year, today),
+        "timeline": timeline(rows, agreement.year, today),
         "filters": shown,
         "filtered": bool(active),
-        "querystring": request.GET.urlencode(),
+        "querystring": querystring,
+        "print": print_view,
         "can_create": services.can_coordinate(user, pair),
         "agreement_url": _url("conference:agreement_detail", agreement.pk),
         "export_url": _url("conference:task_export", agreement.pk),
@@ -236,12 +401,23 @@ def board(request, pk: int):
 
 
 @login_required
+def board_all_rows(request, pk: int):
+    """Every row of the (filtered) table, for "show all" on a large board (htmx)."""
+    agreement = scope.get_or_404(request.user, AnnualAgreement, pk=pk)
+    active, _shown, _units = _scope(request, agreement)
+    context = {"tasks": board_rows(_tasks(agreement, active)), "print": False}
+    return render(request, "conference/board_table_rows.html", context)
+
+
+@login_required
 def board_print(request, pk: int):
     agreement = scope.get_or_404(request.user, AnnualAgreement, pk=pk)
-    return render(request, "conference/board_print.html", board_context(request, agreement))
+    context = board_context(request, agreement, print_view=True)
+    return render(request, "conference/board_print.html", context)
 
 
 urlpatterns = [
     path("agreements/<int:pk>/board/", board, name="board"),
+    path("agreements/<int:pk>/board/rows/", board_all_rows, name="board_rows"),
     path("agreements/<int:pk>/board/print/", board_print, name="board_print"),
 ]

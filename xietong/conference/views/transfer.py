@@ -22,7 +22,7 @@ from xietong.core.audit import record
 from xietong.core.exports import XLSX, xlsx_response
 from xietong.core.models import SecurityEvent
 
-from .. import exports, imports, queries, services
+from .. import exports, imports, queries, services, tasks
 from ..models import AnnualAgreement, Area, Task
 
 EXPORT_EVENT = SecurityEvent.Kind.EXPORT
@@ -64,6 +64,7 @@ def task_import(request, pk: int):
         "agreement_url": _agreement_url(agreement),
         "max_mb": imports.MAX_UPLOAD_BYTES // 1024**2,
         "columns": imports.COLUMNS,
+        "job_rows": imports.job_rows(),
     }
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -73,31 +74,55 @@ def task_import(request, pk: int):
         elif upload.size > imports.MAX_UPLOAD_BYTES:
             problem = _("The file is larger than %(size)d MB.") % {"size": context["max_mb"]}
         else:
+            data = upload.read(imports.MAX_UPLOAD_BYTES + 1)
             try:
-                result = imports.import_file(
-                    request.user, agreement, upload.name, upload.read(imports.MAX_UPLOAD_BYTES + 1)
-                )
+                rows = imports.count_rows(upload.name, data)
+                if rows > imports.job_rows():
+                    token = tasks.start_import(request, agreement, upload.name, data, rows)
+                    return redirect("conference:task_import_job", agreement.pk, token)
+                result = imports.import_file(request.user, agreement, upload.name, data)
             except imports.ImportRejected as exc:
                 problem = str(exc)
             else:
                 if result.ok:
-                    messages.success(
-                        request,
-                        _(
-                            "Task list imported: %(created)d new, %(updated)d updated, "
-                            "%(unchanged)d unchanged."
-                        )
-                        % {
-                            "created": len(result.created),
-                            "updated": len(result.updated),
-                            "unchanged": len(result.unchanged),
-                        },
-                    )
+                    counts = (len(result.created), len(result.updated), len(result.unchanged))
+                    messages.success(request, _imported(*counts))
                     return redirect(context["agreement_url"])
                 context["errors"] = result.errors
         context["problem"] = problem
         context["filename"] = getattr(upload, "name", "")
     return render(request, "conference/import.html", context)
+
+
+def _imported(created: int, updated: int, unchanged: int) -> str:
+    return _(
+        "Task list imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged."
+    ) % {"created": created, "updated": updated, "unchanged": unchanged}
+
+
+@require_safe
+@login_required
+def task_import_job(request, pk: int, token: str):
+    """The progress of a background import, then its outcome: the page, and the fragment
+    htmx polls every second while the job runs. Only the uploader, through the agreement,
+    sees it; anyone else gets a 404."""
+    agreement = scope.get_or_404(request.user, AnnualAgreement, pk=pk)
+    state = imports.job_state(token, request.user, agreement)
+    if state is None:
+        raise Http404
+    context = {
+        "agreement": agreement,
+        "agreement_url": _agreement_url(agreement),
+        "job": state,
+        "errors": state["cell_errors"],
+        "summary": _imported(state["created"], state["updated"], state["unchanged"])
+        if state["state"] == imports.JOB_DONE
+        else "",
+        "status_url": request.path,
+    }
+    if request.htmx:
+        return render(request, "conference/import_progress.html", context)
+    return render(request, "conference/import_job.html", context)
 
 
 def _filter(tasks, request):
@@ -144,6 +169,11 @@ urlpatterns = [
     path("tasks/template.xlsx", task_template, name="task_template"),
     path("agreements/<int:pk>/tasks/template.xlsx", task_template, name="task_template"),
     path("agreements/<int:pk>/tasks/import/", task_import, name="task_import"),
+    path(
+        "agreements/<int:pk>/tasks/import/<str:token>/",
+        task_import_job,
+        name="task_import_job",
+    ),
     path("tasks/export.xlsx", task_export, name="task_export"),
     path("agreements/<int:pk>/tasks/export.xlsx", task_export, name="task_export"),
 ]
