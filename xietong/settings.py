@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "xietong.core",
     "xietong.conference",
+    "xietong.enterprise",
     "xietong.api",
 ]
 
@@ -294,6 +295,11 @@ REST_KNOX = {
     "AUTO_REFRESH": False,
     "TOKEN_LIMIT_PER_USER": 20,
 }
+# Conference: task-list imports longer than this run as a background job; the board's
+# table shows this many rows before "show all".
+CONFERENCE_IMPORT_JOB_ROWS = int(env("CONFERENCE_IMPORT_JOB_ROWS", "500"))
+CONFERENCE_BOARD_TABLE_ROWS = int(env("CONFERENCE_BOARD_TABLE_ROWS", "100"))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Xietong API",
     "DESCRIPTION": "协同 · counterpart collaborative development platform",
@@ -303,6 +309,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TaskKindEnum": "xietong.conference.models.Task.Kind",
+        "PlanKindEnum": "xietong.conference.models.Plan.Kind",
+        "PlanStatusEnum": "xietong.conference.models.Plan.Status",
+        "MeetingStatusEnum": "xietong.conference.models.Meeting.Status",
+        "AgreementStatusEnum": "xietong.conference.models.AnnualAgreement.Status",
+    },
 }
 
 # Audit (django-auditlog): the actor's IP comes from REMOTE_ADDR (or the proxy header).

@@ -24,6 +24,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/", include("xietong.api.urls")),
     path("conference/", include("xietong.conference.urls")),
+    path("enterprise/", include("xietong.enterprise.urls")),
     path("", include("xietong.core.urls")),
 ]
 

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from xietong.conference import api as conference_api
 from xietong.core import api as core_api
+from xietong.enterprise import api as enterprise_api
 
 from . import auth
 
@@ -17,6 +18,10 @@ router.register("meetings", conference_api.MeetingViewSet, basename="meeting")
 router.register("agreements", conference_api.AgreementViewSet, basename="agreement")
 router.register("tasks", conference_api.TaskViewSet, basename="task")
 router.register("reports", conference_api.ReportViewSet, basename="report")
+router.register("plans", conference_api.PlanViewSet, basename="plan")
+router.register("key-tasks", conference_api.KeyTaskViewSet, basename="keytask")
+for prefix, viewset, basename in enterprise_api.ROUTES:
+    router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("v1/me/", core_api.me, name="api-me"),

@@ -218,6 +218,9 @@ def load() -> dict[str, int]:
     from xietong.conference import demo as conference_demo  # the conference's own demo data
 
     conference_demo.load()
+    from xietong.enterprise import demo as enterprise_demo  # the five databases' demo data
+
+    enterprise_demo.load()
     return {
         "partnerships": Partnership.objects.count(),
         "org_units": OrgUnit.objects.count(),

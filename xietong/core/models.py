@@ -254,6 +254,15 @@ class Membership(models.Model):
     )
     sector = models.CharField(_("sector group"), max_length=40, blank=True)
     enterprise_name = models.CharField(_("enterprise"), max_length=120, blank=True)
+    # The enterprise an enterprise user keeps (its profile, in the enterprise app).
+    enterprise = models.ForeignKey(
+        "enterprise.Enterprise",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("enterprise record"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -319,6 +328,7 @@ class SecurityEvent(models.Model):
         TOKEN_CREATED = "token_created", _("API token created")
         TOKEN_REVOKED = "token_revoked", _("API token revoked")
         EXPORT = "export", _("Data exported")
+        UNMASK = "unmask", _("Personal data unmasked")
 
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
     user = models.ForeignKey(

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EnterpriseConfig(AppConfig):
+    name = "xietong.enterprise"
+    label = "enterprise"
+    verbose_name = _("Enterprise collaboration")
+
+    def ready(self) -> None:
+        from . import audit, queries  # noqa: F401  (auditlog registration, scope rules)
