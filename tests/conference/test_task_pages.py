@@ -10,6 +10,7 @@ from django.utils import timezone
 from xietong.conference import services
 from xietong.conference.forms_tasks import current_period
 from xietong.conference.models import ExtensionRequest, ProgressReport, Task, TaskEvent
+from xietong.conference.versions import version_of
 
 from .factories import MilestoneFactory, ProgressReportFactory, TargetFactory, TaskFactory
 
@@ -258,6 +259,7 @@ def test_it_lets_the_coordinator_edit_a_task_but_not_its_deadline(world, task, c
             "priority": "normal",
             "cadence": "quarterly",
             "targets": "签约项目 | 5 | 个",
+            "version": version_of(task),  # as the page carried it
         },
     )
     assert response.status_code == 302

@@ -213,6 +213,7 @@ class TaskSerializer(serializers.ModelSerializer):
     milestones = MilestoneSerializer(many=True, read_only=True)
     targets = TargetSerializer(many=True, read_only=True)
     extended = serializers.BooleanField(read_only=True)
+    version = VersionField()
 
     class Meta:
         model = Task
@@ -245,6 +246,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "termination_reason",
             "last_accepted_report_on",
             "closed_on",
+            "version",
         ]
         read_only_fields = fields
 
@@ -349,6 +351,73 @@ def task_values(validated: dict) -> dict:
     values["targets"] = [
         (t["name"], t["target_value"], t.get("measure", "")) for t in values.get("targets", [])
     ]
+    return values
+
+
+@extend_schema_serializer(component_name="TaskUpdate")  # request: "TaskUpdateRequest"
+class TaskUpdateSerializer(TaskCreateSerializer):
+    """A change of an open task (``services.update_task``): as a new task, without its
+    agreement and resolution, which never change, and without the deadline, which moves
+    only through an approved extension. Send the ``version`` read with the task: a change
+    made after someone else's is refused with 409. With PATCH, what is left out stays."""
+
+    agreement = None
+    resolution = None
+    deadline = None
+    version = version_input()
+
+    def validate(self, attrs):
+        if "deadline" in self.initial_data:
+            message = _("The deadline changes only through an approved extension request.")
+            raise serializers.ValidationError({"deadline": [message]})
+        task = self.context["task"]
+        errors: dict[str, list[str]] = {}
+        sides = task.partnership.region_ids
+        for name in ("lead_units", "support_units"):
+            foreign = [u for u in attrs.get(name, []) if u.region_id not in sides]
+            if foreign:
+                errors[name] = [
+                    _("%(unit)s is not a unit of either side of this partnership.") % {"unit": u}
+                    for u in foreign
+                ]
+        key_task = attrs.get("key_task")
+        if key_task is not None and key_task.plan.partnership_id != task.partnership.pk:
+            errors["key_task"] = [_("The key task belongs to another partnership.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+def task_update_values(task: Task, validated: dict) -> dict:
+    """The keyword arguments of ``services.update_task``: the task as stored, changed by
+    ``validated`` (milestones and targets are left as they are unless given)."""
+    units = list(task.task_units.select_related("unit"))
+    values = {
+        "code": task.code,
+        "title": task.title,
+        "content": task.content,
+        "area": task.area,
+        "kind": task.kind,
+        "start_date": task.start_date,
+        "lead_units": [tu.unit for tu in units if tu.role == TaskUnit.Role.LEAD],
+        "support_units": [tu.unit for tu in units if tu.role == TaskUnit.Role.SUPPORT],
+        "responsible": task.responsible,
+        "working_group": list(task.working_group.all()),
+        "priority": task.priority,
+        "cadence": task.cadence,
+        "key_task": task.key_task,
+        "milestones": None,
+        "targets": None,
+    }
+    changes = dict(validated)
+    if "milestones" in changes:
+        changes["milestones"] = [(m["title"], m["due_date"]) for m in changes["milestones"]]
+    if "targets" in changes:
+        changes["targets"] = [
+            (t["name"], t["target_value"], t.get("measure", "")) for t in changes["targets"]
+        ]
+    values.update(changes)
+    values["version"] = values.get("version") or None
     return values
 
 
@@ -546,7 +615,7 @@ class TaskViewSet(ScopedViewSet):
     model = Task
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
-    http_method_names = ["get", "post", "head", "options"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
     search_fields = ["code", "title", "content"]
     ordering_fields = ["code", "deadline", "start_date", "percent"]
 
@@ -575,6 +644,26 @@ class TaskViewSet(ScopedViewSet):
         data.is_valid(raise_exception=True)
         task = call(services.create_task, request.user, **task_values(data.validated_data))
         return self._task_response(task, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TaskUpdateSerializer, responses=TaskSerializer)
+    def update(self, request, *args, **kwargs):
+        """Change an open task (coordinators only); 409 when ``version`` is no longer the
+        task's (someone changed it since it was read)."""
+        task = self.get_object()  # 404 out of scope, 403 for a role that may not change it
+        data = TaskUpdateSerializer(
+            data=request.data,
+            partial=kwargs.get("partial", False),
+            context={**self.get_serializer_context(), "task": task},
+        )
+        data.is_valid(raise_exception=True)
+        values = task_update_values(task, data.validated_data)
+        task = call(services.update_task, request.user, task, **values)
+        return self._task_response(task)
+
+    @extend_schema(request=TaskUpdateSerializer, responses=TaskSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        """Change some fields of an open task; what is left out stays as it is."""
+        return self.update(request, *args, partial=True, **kwargs)
 
     @extend_schema(request=None, responses=AcknowledgementSerializer)
     @action(detail=True, methods=["post"])

@@ -442,7 +442,7 @@ class IssueForm(PairLabelMixin, forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        pairs = scope.internal_partnerships(user)
+        pairs = services.issue_partnerships(user)
         self.fields["partnership"].queryset = pairs
         self.fields["unit"].queryset = scope.org_units(user).filter(
             region__in=side_regions(pairs), is_active=True

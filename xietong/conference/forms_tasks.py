@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from xietong.core import scope
@@ -18,7 +19,8 @@ from xietong.core.models import User
 
 from . import queries, services
 from .forms_meetings import validate_upload
-from .models import AnnualAgreement, Area, Plan, ProgressReport, Task
+from .models import AnnualAgreement, Area, Plan, ProgressReport, Task, TaskUnit
+from .versions import EditConflict, version_of
 
 DATE_WIDGET = {"type": "date"}
 
@@ -57,8 +59,39 @@ def format_milestones(milestones) -> str:
     return "\n".join(f"{m.title} | {m.due_date:%Y-%m-%d}" for m in milestones)
 
 
+def plain_number(value: Decimal | None) -> str | None:
+    """A decimal as people write it: 3, 4400, 12.5 (not 3.00, 4400.00, 4.4E+3)."""
+    if value is None:
+        return None
+    return f"{value.normalize():f}"
+
+
 def format_targets(targets) -> str:
-    return "\n".join(f"{t.name} | {t.target_value.normalize():f} | {t.measure}" for t in targets)
+    return "\n".join(f"{t.name} | {plain_number(t.target_value)} | {t.measure}" for t in targets)
+
+
+def task_initial(task: Task) -> dict:
+    """The edit form's values of a task as it is stored now."""
+    units = list(task.task_units.all())
+    return {
+        "code": task.code,
+        "title": task.title,
+        "content": task.content,
+        "area": task.area,
+        "kind": task.kind,
+        "lead_units": [tu.unit_id for tu in units if tu.role == TaskUnit.Role.LEAD],
+        "support_units": [tu.unit_id for tu in units if tu.role == TaskUnit.Role.SUPPORT],
+        "responsible": task.responsible_id,
+        "working_group": sorted(task.working_group.values_list("pk", flat=True)),
+        "start_date": task.start_date,
+        "deadline": task.deadline,
+        "milestones": format_milestones(task.milestones.order_by("due_date", "pk")),
+        "targets": format_targets(task.targets.order_by("pk")),
+        "priority": task.priority,
+        "cadence": task.cadence,
+        "key_task": task.key_task_id,
+        "version": version_of(task),
+    }
 
 
 class TaskForm(forms.Form):
@@ -110,6 +143,9 @@ class TaskForm(forms.Form):
     key_task = forms.ModelChoiceField(
         label=_("Key task of the plan"), queryset=None, required=False
     )
+    # The task's version when the form was shown (``versions.version_of``): an edit made
+    # after someone else's is refused (409) instead of silently written over it.
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user: User, agreement: AnnualAgreement, task: Task | None = None,
                  **kwargs):  # fmt: skip
@@ -133,6 +169,7 @@ class TaskForm(forms.Form):
         self.fields["responsible"].error_messages["invalid_choice"] = outsider
         self.fields["working_group"].error_messages["invalid_choice"] = outsider
         if task is not None:
+            self.fields["version"].required = True
             # The deadline moves only through an approved extension (延期申请).
             self.fields["deadline"].disabled = True
             self.fields["deadline"].help_text = _(
@@ -199,9 +236,69 @@ class TaskForm(forms.Form):
         data["lead_units"] = list(data["lead_units"])
         data["support_units"] = list(data["support_units"])
         data["working_group"] = list(data["working_group"])
+        version = data.pop("version", "")
         if self.task is not None:
             data.pop("deadline")
+            data["version"] = version or None
         return data
+
+    def show_conflict(self, conflict: EditConflict) -> None:
+        """Keep the input, take the current version (saving again then replaces what was
+        saved meanwhile, knowingly) and show the saved value beside each field that
+        differs from the input."""
+        saved = task_initial(conflict.current)
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = saved["version"]
+        for name, field in self.fields.items():
+            if name in ("version", "deadline") or name not in self.cleaned_data:
+                continue
+            mine, theirs = self.cleaned_data[name], saved[name]
+            if _comparable(mine, name) == _comparable(theirs, name):
+                continue
+            self.add_error(
+                name,
+                _("Saved by someone else meanwhile: %(value)s")
+                % {"value": _display(field, theirs)},
+            )
+        self.add_error(None, conflict.messages[0])
+
+
+def _comparable(value, name: str):
+    """A field's value in one shape for comparing the input with the saved task."""
+    if name in ("milestones", "targets"):
+        if isinstance(value, list):  # cleaned: tuples
+            value = (
+                format_milestones_pairs(value)
+                if name == "milestones"
+                else "\n".join(f"{n} | {plain_number(v)} | {m}" for n, v, m in value)
+            )
+        return sorted(" | ".join(p for p in parts if p) for parts in _lines(value or ""))
+    if isinstance(value, list | tuple | QuerySet):
+        return sorted(getattr(v, "pk", v) for v in value)
+    if value in ("", None):
+        return None
+    return getattr(value, "pk", value)
+
+
+def format_milestones_pairs(pairs) -> str:
+    return "\n".join(f"{title} | {due:%Y-%m-%d}" for title, due in pairs)
+
+
+def _display(field: forms.Field, value) -> str:
+    """A saved value as the form shows it (names of chosen people and units, labels)."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(field, forms.ModelMultipleChoiceField | forms.ModelChoiceField):
+        ids = value if isinstance(value, list) else [value]
+        model = field.queryset.model
+        objects = model._default_manager.filter(pk__in=ids)
+        label = field.label_from_instance
+        return "、".join(sorted(label(o) for o in objects)) or "—"
+    if isinstance(field, forms.ChoiceField):
+        return str(dict(field.choices).get(value, value))
+    if isinstance(value, date):
+        return f"{value:%Y-%m-%d}"
+    return str(value).replace("\n", "；")
 
 
 class ReportForm(forms.Form):
@@ -231,7 +328,7 @@ class ReportForm(forms.Form):
                 required=False,
                 max_digits=14,
                 decimal_places=2,
-                initial=target.actual,
+                initial=plain_number(target.actual),
             )
         _style(self)
 

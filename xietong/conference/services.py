@@ -22,6 +22,7 @@ from django.db.models.signals import pre_save
 from django.utils import timezone
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xietong.core import scope
 from xietong.core.models import Membership, OrgUnit, Partnership, Role, User
@@ -41,6 +42,7 @@ from .models import (
     TaskEvent,
     TaskUnit,
 )
+from .versions import lock
 
 BULK_BATCH = 500
 
@@ -48,8 +50,19 @@ BULK_BATCH = 500
 
 
 def can_coordinate(user: User, partnership: Partnership) -> bool:
-    """Coordinators of the pair (either side), of its programme, and the administrator."""
-    return scope.coordinates(user, partnership)
+    """Coordinators of the pair (either side) and of its programme run its conference.
+
+    Not the system administrator as such: the administrator manages accounts, roles and
+    master data (``core.scope``) and reads the conference for support, but the business
+    acts of the conference (tasks, reviews, agreements, meetings, plans) belong to the
+    coordinators and the units. An administrator who also holds a coordinator role
+    coordinates through that role.
+    """
+    g = scope.grants(user)
+    return (
+        partnership.pk in g.coordinate_partnerships
+        or partnership.programme_id in g.manage_programmes
+    )
 
 
 def staff_units(user: User, task: Task, role: str | None = None) -> list[TaskUnit]:
@@ -81,8 +94,47 @@ def permission(user: User, action: str, obj=None, **ctx) -> bool:
         partnership = _partnership_of(obj)
     if partnership is None:
         g = scope.grants(user)
-        return g.admin or bool(g.coordinate_partnerships or g.manage_programmes)
+        return bool(g.coordinate_partnerships or g.manage_programmes)
     return can_coordinate(user, partnership)
+
+
+# Roles that act in the conference besides coordinating: they raise issues, report.
+ACTING_ROLES = (
+    Role.PROGRAMME_COORDINATOR,
+    Role.PARTNERSHIP_COORDINATOR,
+    Role.DEPARTMENT_STAFF,
+    Role.SECTOR_GROUP_MEMBER,
+)
+
+
+def issue_partnerships(user: User) -> QuerySet[Partnership]:
+    """The visible pairs in which the user may raise a coordination issue: those of the
+    user's acting roles (coordinators, department staff, sector groups). A leader reads and
+    never writes; the administrator, the auditor and enterprise users raise none."""
+    q = Q(pk__in=[])
+    for m in Membership.objects.filter(user=user, role__in=ACTING_ROLES).select_related("org_unit"):
+        if m.role == Role.PROGRAMME_COORDINATOR and m.programme_id:
+            q |= Q(programme_id=m.programme_id)
+        elif m.role == Role.DEPARTMENT_STAFF and m.org_unit_id:
+            region = m.org_unit.region_id
+            q |= Q(developed_side_id=region) | Q(partner_side_id=region)
+        elif m.partnership_id:
+            q |= Q(pk=m.partnership_id)
+    return scope.internal_partnerships(user).filter(q)
+
+
+class SeparationOfDuties(PermissionDenied):
+    """The person who did an act of the supervision cycle may not also approve it."""
+
+
+OWN_REPORT = gettext_lazy(
+    "You submitted this report yourself, so you cannot accept or return it: another "
+    "coordinator of the pair or of the programme reviews it."
+)
+OWN_CLAIM = gettext_lazy(
+    "You claimed this task complete yourself, so you cannot review it: another coordinator "
+    "of the pair or of the programme closes or returns it."
+)
 
 
 def _partnership_of(obj) -> Partnership:
@@ -138,8 +190,10 @@ def resolution_to_tasks(
 def raise_issue(
     user: User, partnership: Partnership, *, title: str, description: str = "", unit=None
 ) -> CoordinationIssue:
-    """Any internal member of the pair may raise a major problem for the next meeting."""
-    _require(scope.internal_partnerships(user).filter(pk=partnership.pk).exists())
+    """A coordinator, unit or sector group of the pair raises a major problem for the next
+    meeting (``issue_partnerships``); a leader, the administrator, the auditor and
+    enterprise users may not."""
+    _require(issue_partnerships(user).filter(pk=partnership.pk).exists())
     return CoordinationIssue.objects.create(
         partnership=partnership, title=title, description=description, raised_by=unit
     )
@@ -496,6 +550,8 @@ def review_report(user: User, report: ProgressReport, *, accept: bool, comment: 
     """The coordinator accepts a report (its figures become the task's) or returns it."""
     task = report.task
     _require(can_coordinate(user, task.partnership))
+    if report.submitted_by_id == user.pk:
+        raise SeparationOfDuties(str(OWN_REPORT))
     if report.status != ProgressReport.Status.SUBMITTED:
         raise ValidationError(_("This report has already been reviewed."))
     if not accept and not comment.strip():
@@ -527,12 +583,23 @@ def claim_completion(user: User, task: Task, *, evidence: str) -> None:
     _event(task, TaskEvent.Kind.CLAIMED, user, evidence)
 
 
+def claimed_by(task: Task) -> int | None:
+    """The id of the person whose completion claim (办结) the task is waiting on."""
+    if task.stage != Task.Stage.CLAIMED:
+        return None
+    event = task.events.filter(kind=TaskEvent.Kind.CLAIMED).order_by("-at", "-pk").first()
+    return event.actor_id if event else None
+
+
 @transaction.atomic
 def review_completion(user: User, task: Task, *, accept: bool, comment: str = "") -> None:
-    """复核: the coordinator closes (销号) a claimed task, or returns it to work."""
+    """复核: the coordinator closes (销号) a claimed task, or returns it to work; not the
+    person who claimed it (separation of duties)."""
     _require(can_coordinate(user, task.partnership))
     if task.stage != Task.Stage.CLAIMED:
         raise ValidationError(_("Only a task claimed complete can be reviewed."))
+    if claimed_by(task) == user.pk:
+        raise SeparationOfDuties(str(OWN_CLAIM))
     if accept:
         task.stage, task.status, task.light = Task.Stage.CLOSED, Task.Status.COMPLETED, "green"
         task.percent, task.closed_on = 100, timezone.localdate()
@@ -659,14 +726,18 @@ def update_task(
     key_task=None,
     milestones: list[tuple[str, date]] | None = None,
     targets: list[tuple[str, Decimal, str]] | None = None,
+    version: str | None = None,
 ) -> Task:
     """Coordinators edit an open task; the deadline moves only through an extension.
 
     Units keep their acknowledgements, milestones keep their completion date and targets
     (matched by indicator name) keep their actuals; the baseline deadline is untouched.
+    With ``version`` (``versions.version_of`` of the task as the editor loaded it), an
+    edit made after someone else's is refused with ``versions.EditConflict``.
     """
     partnership = task.partnership
     _require(can_coordinate(user, partnership))
+    task = lock(task, version)
     if not task.is_open:
         raise ValidationError(_("A finished task cannot be edited."))
     working_group = list(working_group or [])

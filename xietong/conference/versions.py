@@ -17,12 +17,54 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from .models import Task
+
 
 def version_of(obj: Model) -> str:
-    """A short digest of every stored value of the row (not of its related rows)."""
-    values = [(f.attname, f.value_to_string(obj)) for f in obj._meta.concrete_fields]
-    digest = hashlib.sha256(json.dumps(values, ensure_ascii=False).encode("utf-8"))
+    """A short digest of the object as its edit form shows it: every stored value of the
+    row, or, for a model in ``EDITED``, the values (its own and its related rows') that
+    its edit form changes."""
+    edited = EDITED.get(type(obj))
+    if edited is not None:
+        values = edited(obj)
+    else:
+        values = [(f.attname, f.value_to_string(obj)) for f in obj._meta.concrete_fields]
+    digest = hashlib.sha256(json.dumps(values, ensure_ascii=False, default=str).encode("utf-8"))
     return digest.hexdigest()[:16]
+
+
+TASK_FIELDS = (
+    "code",
+    "title",
+    "content",
+    "area",
+    "kind",
+    "start_date",
+    "responsible_id",
+    "priority",
+    "cadence",
+    "key_task_id",
+)
+
+
+def task_values(task) -> list:
+    """What the task edit form (and the API's task update) changes: the task's own fields
+    and its units, working group, milestones and targets. Not the workflow's fields (stage,
+    percent, light, deadline): a report accepted or an extension approved meanwhile does
+    not make an edit of the task list conflict."""
+    # .all(): a list that prefetched these (the API's) adds no query.
+    units = sorted((tu.unit_id, tu.role) for tu in task.task_units.all())
+    group = sorted(person.pk for person in task.working_group.all())
+    milestones = sorted((m.title, m.due_date.isoformat()) for m in task.milestones.all())
+    targets = sorted(
+        (t.name, f"{t.target_value.normalize():f}", t.measure) for t in task.targets.all()
+    )
+    own = [(name, getattr(task, name)) for name in TASK_FIELDS]
+    return [own, units, group, milestones, targets]
+
+
+# Models whose version covers what their edit form changes (see ``version_of``).
+EDITED = {Task: task_values}
 
 
 class EditConflict(ValidationError):

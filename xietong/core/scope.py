@@ -330,13 +330,3 @@ def internal_partnerships(user: User) -> QuerySet[Partnership]:
     if not (g.admin or g.internal):
         return Partnership.objects.none()
     return partnerships(user)
-
-
-def coordinates(user: User, partnership: Partnership) -> bool:
-    """Does the user run this pair's conference and task list (coordinator or admin)?"""
-    g = grants(user)
-    return (
-        g.admin
-        or partnership.pk in g.coordinate_partnerships
-        or partnership.programme_id in g.manage_programmes
-    )

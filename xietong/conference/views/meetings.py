@@ -534,8 +534,8 @@ def issue_list(request):
 @login_required
 def issue_create(request):
     user = request.user
-    if not scope.internal_partnerships(user).exists():
-        deny()
+    if not services.issue_partnerships(user).exists():
+        deny()  # a leader reads; the administrator, auditor, enterprise users raise none
     if request.method == "POST":
         form = IssueForm(request.POST, user=user)
         if form.is_valid():

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -452,13 +453,23 @@ class LightRulesForm(forms.ModelForm):
 
 @login_required
 def light_rules(request, programme_pk: int):
-    """The traffic-light rules of a programme: read by its members, set by its coordinators."""
-    programme = scope.get_or_404(request.user, Programme, pk=programme_pk)
+    """The traffic-light rules of a programme: conference data, so read by the internal
+    roles of its pairs (and the administrator, for support) and set by its programme
+    coordinators. Anyone else (enterprise users, the auditor) gets a 404."""
+    user = request.user
+    programme = scope.get_or_404(user, Programme, pk=programme_pk)
+    g = scope.grants(user)
+    internal = (
+        g.admin
+        or programme.pk in g.read_programmes
+        or (scope.internal_partnerships(user).filter(programme=programme).exists())
+    )
+    if not internal:
+        raise Http404
     rules = LightRules.objects.filter(programme=programme).first() or LightRules(
         programme=programme
     )
-    g = scope.grants(request.user)
-    can_edit = g.admin or programme.pk in g.manage_programmes
+    can_edit = programme.pk in g.manage_programmes
     form = LightRulesForm(instance=rules)
     if request.method == "POST":
         if not can_edit:

@@ -14,7 +14,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -25,7 +26,7 @@ from xietong.core import scope
 from xietong.core.models import User
 
 from .. import queries, services
-from ..forms_meetings import clean_filename, safe_storage_name
+from ..forms_meetings import add_service_errors, clean_filename, safe_storage_name
 from ..forms_tasks import (
     ClaimForm,
     CompletionReviewForm,
@@ -36,8 +37,7 @@ from ..forms_tasks import (
     TaskForm,
     TerminateForm,
     current_period,
-    format_milestones,
-    format_targets,
+    task_initial,
 )
 from ..models import (
     AnnualAgreement,
@@ -49,6 +49,7 @@ from ..models import (
     TaskEvent,
     TaskUnit,
 )
+from ..versions import EditConflict
 
 # --- Finding things -------------------------------------------------------------------
 
@@ -71,6 +72,7 @@ class Rights:
     report: bool
     claim: bool
     review: bool
+    own_claim: bool  # the user claimed the completion that waits for review
     extend: bool
     terminate: bool
     edit: bool
@@ -87,13 +89,16 @@ def rights(user: User, task: Task) -> Rights:
     worker = lead or coordinate
     open_ = task.is_open
     pending_ext = any(e.status == ExtensionRequest.Status.PENDING for e in task.extensions.all())
+    claimed = task.stage == Task.Stage.CLAIMED
     return Rights(
         coordinate=coordinate,
         lead=lead,
         acknowledge=open_ and any(tu.acknowledged_at is None for tu in lead_units),
-        report=worker and open_ and task.stage != Task.Stage.CLAIMED,
-        claim=worker and open_ and task.stage != Task.Stage.CLAIMED,
-        review=coordinate and task.stage == Task.Stage.CLAIMED,
+        report=worker and open_ and not claimed,
+        claim=worker and open_ and not claimed,
+        # Separation of duties: whoever claimed completion does not review the claim.
+        review=coordinate and claimed and services.claimed_by(task) != user.pk,
+        own_claim=claimed and services.claimed_by(task) == user.pk,
         extend=worker and open_ and not pending_ext,
         terminate=coordinate and open_,
         edit=coordinate and open_,
@@ -145,46 +150,36 @@ def _next_code(agreement: AnnualAgreement) -> str:
 
 @login_required
 def task_edit(request, pk: int):
+    """Edit an open task. The form carries the task's version: a save made after someone
+    else's answers 409 with the input kept and the values saved meanwhile shown."""
     task = _task(request.user, pk)
     _require(services.can_coordinate(request.user, task.partnership))
-    initial = {
-        "code": task.code,
-        "title": task.title,
-        "content": task.content,
-        "area": task.area,
-        "kind": task.kind,
-        "lead_units": [tu.unit_id for tu in task.task_units.all() if tu.role == "lead"],
-        "support_units": [tu.unit_id for tu in task.task_units.all() if tu.role == "support"],
-        "responsible": task.responsible_id,
-        "working_group": list(task.working_group.values_list("pk", flat=True)),
-        "start_date": task.start_date,
-        "deadline": task.deadline,
-        "milestones": format_milestones(task.milestones.all()),
-        "targets": format_targets(task.targets.all()),
-        "priority": task.priority,
-        "cadence": task.cadence,
-        "key_task": task.key_task_id,
-    }
     form = TaskForm(
         request.POST or None,
         user=request.user,
         agreement=task.agreement,
         task=task,
-        initial=initial,
+        initial=task_initial(task),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_task(request.user, task, **form.service_kwargs())
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Saved: %(object)s") % {"object": task})
-            return redirect("conference:task_detail", pk=task.pk)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                task = services.update_task(request.user, task, **form.service_kwargs())
+            except EditConflict as exc:
+                form.show_conflict(exc)
+                status = 409
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Saved: %(object)s") % {"object": task})
+                return redirect("conference:task_detail", pk=task.pk)
     return render(
         request,
         "conference/task_form.html",
         {"form": form, "agreement": task.agreement, "task": task},
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 
@@ -241,7 +236,7 @@ def _render_detail(request, task: Task, forms: dict | None = None, status: int =
         "milestones": list(task.milestones.all()),
         "targets": targets,
         "events": list(task.events.all()),
-        "reports": list(task.reports.all()),
+        "reports": _reports(user, task, r),
         "extensions": list(task.extensions.all()),
         "carried_to": list(task.carried_to.all()),
         "links": {
@@ -267,6 +262,18 @@ def _render_detail(request, task: Task, forms: dict | None = None, status: int =
     return render(request, "conference/task_detail.html", context, status=status)
 
 
+def _reports(user: User, task: Task, r: Rights) -> list[ProgressReport]:
+    """The task's reports, each with ``reviewable`` (the user may accept or return it:
+    a coordinator, and not its author) and ``own`` (the user submitted it)."""
+    reports = list(task.reports.all())
+    for report in reports:
+        report.own = report.submitted_by_id == user.pk
+        report.reviewable = (
+            r.coordinate and report.status == ProgressReport.Status.SUBMITTED and not report.own
+        )
+    return reports
+
+
 def _has_url(name: str) -> bool:
     """Whether another module's page exists yet (the pages of the app grow in parallel)."""
     try:
@@ -286,9 +293,14 @@ def task_detail(request, pk: int):
 
 def _act(request, task: Task, form, form_name: str, perform, done: str):
     """Validate ``form``, run ``perform(data)``; show the page again with the error if not."""
+    status = 400
     if form.is_valid():
         try:
             perform(form.cleaned_data)
+        except services.SeparationOfDuties as exc:
+            # Allowed to the role, not to this person: say why on the task's page.
+            form.add_error(None, str(exc))
+            status = 403
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -296,7 +308,7 @@ def _act(request, task: Task, form, form_name: str, perform, done: str):
             messages.success(request, done)
             return redirect(reverse("conference:task_detail", args=[task.pk]))
     task = _detail_task(request.user, task.pk)
-    return _render_detail(request, task, {form_name: form, "error_form": form}, status=400)
+    return _render_detail(request, task, {form_name: form, "error_form": form}, status=status)
 
 
 @require_POST
@@ -529,14 +541,20 @@ def my_tasks(request):
     }
     pairs = _coordinated_pairs(user)
     if pairs is not None:
+        claims = TaskEvent.objects.filter(task=OuterRef("pk"), kind=TaskEvent.Kind.CLAIMED)
+        claimer = claims.order_by("-at", "-pk").values("actor")[:1]
         in_pairs = {"task__agreement__partnership__in": pairs}
         context.update(
             coordinator=True,
+            # Not what the user submitted or claimed: another coordinator reviews that.
             review_reports=queries.reports(user)
             .filter(status=ProgressReport.Status.SUBMITTED, **in_pairs)
+            .exclude(submitted_by=user)
             .order_by("submitted_at"),
             review_claims=queries.tasks(user)
             .filter(stage=Task.Stage.CLAIMED, agreement__partnership__in=pairs)
+            .annotate(claimer=Coalesce(Subquery(claimer), 0, output_field=IntegerField()))
+            .exclude(claimer=user.pk)
             .order_by("deadline"),
             review_extensions=queries.extensions(user)
             .filter(status=ExtensionRequest.Status.PENDING, **in_pairs)
@@ -550,8 +568,6 @@ def _coordinated_pairs(user: User):
     """The pairs whose task list the user coordinates (a queryset), or None."""
     g = scope.grants(user)
     visible = scope.internal_partnerships(user).order_by()
-    if g.admin:
-        return visible.values("pk")
     if not (g.coordinate_partnerships or g.manage_programmes):
         return None
     return visible.filter(
