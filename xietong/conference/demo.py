@@ -19,12 +19,15 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from auditlog.context import disable_auditlog
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from xietong.core.demo import DEMO_PASSWORD
 from xietong.core.models import Membership, OrgUnit, Partnership, Role, User
+from xietong.core.notifications import notify
 
 from . import services
 from .models import (
@@ -1185,6 +1188,48 @@ class _Loader:
         for year, spec in specs:
             self.task(agreements[year], spec, key_tasks[PLAN_2021])
 
+    def notifications(self) -> int:
+        """What the daily job (``tasks.run_daily``) sent when each open task of the demo
+        turned amber or red, and when a red one went on the issue list: so the people
+        concerned (lead-unit staff, the responsible person, the pair's coordinators) find
+        them in their notification centre. Same keys, titles and texts as the job;
+        ``notify`` stores each key once, so loading the demo again adds nothing."""
+        from . import tasks as jobs  # the job's module imports huey: only when loading
+
+        people = jobs._People()
+        rules = services.rules_for(self.pair)
+        sent = 0
+        with translation.override(settings.LANGUAGE_CODE):
+            open_tasks = (
+                jobs._open_tasks()
+                .filter(agreement__partnership=self.pair)
+                .exclude(light=Task.Light.GREEN)
+            )
+            for task in open_tasks:
+                turned_at = (
+                    task.events.filter(kind=TaskEvent.Kind.LIGHT_CHANGED)
+                    .order_by("-at")
+                    .values_list("at", flat=True)
+                    .first()
+                )
+                day = timezone.localdate(turned_at) if turned_at else self.today
+                reason = jobs._reason(task, self.today, rules, list(task.milestones.all()))
+                sent += jobs._notify_turn(task, task.light, day, reason, people)
+                issue = task.issues.exclude(status=CoordinationIssue.Status.RESOLVED).first()
+                if task.light != Task.Light.RED or issue is None:
+                    continue
+                for user in people.coordinators_of(task):
+                    note = notify(
+                        user,
+                        key=f"conference.escalated.{task.pk}.{issue.raised_on:%Y%m%d}",
+                        title=gettext("Escalated to the next joint conference: %(title)s")
+                        % {"title": issue.title},
+                        body=issue.description,
+                        url=jobs._issue_url() or jobs._task_url(task),
+                    )
+                    sent += note is not None
+        return sent
+
     def issues(self) -> None:
         for title, description, unit in ISSUES:
             CoordinationIssue.objects.update_or_create(
@@ -1222,6 +1267,7 @@ def _load() -> dict[str, int]:
     for spec in _specs(loader.today):
         loader.task(agreements[2026], spec, key_tasks[PLAN_2026])
     loader.issues()
+    loader.notifications()
     return {
         "meetings": Meeting.objects.filter(partnership=loader.pair).count(),
         "tasks": Task.objects.filter(agreement__partnership=loader.pair).count(),

@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xietong.core import scope
 from xietong.core.models import User
@@ -305,7 +306,7 @@ class ReportForm(forms.Form):
     """A progress report: period, narrative, percent, and the actual of each target."""
 
     period = forms.RegexField(
-        label=_("Period"),
+        label=pgettext_lazy("report", "Period"),
         regex=r"^\d{4}(-(0[1-9]|1[0-2])|Q[1-4])$",
         max_length=10,
         help_text=_("e.g. 2026-03 or 2026Q1"),
@@ -324,7 +325,9 @@ class ReportForm(forms.Form):
         self.targets = list(targets)
         for target in self.targets:
             self.fields[f"actual_{target.pk}"] = forms.DecimalField(
-                label=f"{target.name}（{target.measure}）" if target.measure else target.name,
+                label=_("%(name)s (%(measure)s)") % {"name": target.name, "measure": target.measure}
+                if target.measure
+                else target.name,
                 required=False,
                 max_digits=14,
                 decimal_places=2,

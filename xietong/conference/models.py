@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xietong.core.models import OrgUnit, Partnership, Programme, Region
 
@@ -146,7 +147,7 @@ class Attendee(models.Model):
     org_unit = models.ForeignKey(
         OrgUnit, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("unit")
     )
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     title = models.CharField(_("job title"), max_length=100, blank=True)
 
     class Meta:
@@ -320,12 +321,12 @@ class Task(models.Model):
     class Stage(models.TextChoices):
         """Where the task is in supervision (督查督办)."""
 
-        ASSIGNED = "assigned", _("Assigned")
-        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-        IN_PROGRESS = "in_progress", _("In progress")
-        CLAIMED = "claimed", _("Completion claimed")
-        CLOSED = "closed", _("Closed")
-        TERMINATED = "terminated", _("Terminated")
+        ASSIGNED = "assigned", pgettext_lazy("task stage", "Assigned")
+        ACKNOWLEDGED = "acknowledged", pgettext_lazy("task stage", "Acknowledged")
+        IN_PROGRESS = "in_progress", pgettext_lazy("task stage", "In progress")
+        CLAIMED = "claimed", pgettext_lazy("task stage", "Completion claimed")
+        CLOSED = "closed", pgettext_lazy("task stage", "Closed")
+        TERMINATED = "terminated", pgettext_lazy("task stage", "Terminated")
 
     class Status(models.TextChoices):
         """What the board shows (未启动 / 推进中 / 已完成 / 滞后 / 已终止)."""
@@ -524,7 +525,9 @@ class ProgressReport(models.Model):
         RETURNED = "returned", _("Returned")
 
     task = models.ForeignKey(Task, models.CASCADE, related_name="reports")
-    period = models.CharField(_("period"), max_length=10, help_text=_("e.g. 2026-03 or 2026Q1"))
+    period = models.CharField(
+        pgettext_lazy("report", "period"), max_length=10, help_text=_("e.g. 2026-03 or 2026Q1")
+    )
     narrative = models.TextField(_("progress"))
     percent = models.PositiveSmallIntegerField(
         _("percent complete"), validators=[MinValueValidator(0), MaxValueValidator(100)]

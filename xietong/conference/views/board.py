@@ -25,7 +25,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from xietong.core import scope
@@ -38,7 +38,8 @@ from ..models import AnnualAgreement, Area, Milestone, Task, TaskUnit
 LABEL_W = 320
 CHART_W = 880
 ROW_H = 22
-HEAD_H = 26
+HEAD_H = 32  # the year over the month labels
+FOOT_H = 16  # today's label under the rows
 BAR_H = 12
 
 # Rows of the on-screen table before "show all" (the printable view shows every row);
@@ -49,6 +50,7 @@ LIGHT_BADGE = {
     "amber": "bg-yellow text-yellow-fg",
     "green": "bg-green text-green-fg",
 }
+FINISHED_BADGE = "bg-secondary-lt"
 
 
 @dataclass
@@ -208,6 +210,8 @@ def board_rows(qs) -> list[dict]:
         task_units = units.get(pk, [])
         leads = [(unit_id, label) for role, unit_id, label in task_units if role == "lead"]
         person = (full_name or f"{first} {last}".strip() or username) if username else "—"
+        is_open = stage not in closed
+        stage_label = labels["stage"].get(stage, stage)
         rows.append(
             {
                 "pk": pk,
@@ -218,11 +222,14 @@ def board_rows(qs) -> list[dict]:
                 "area_label": labels["area"].get(area, area),
                 "status": status,
                 "status_label": labels["status"].get(status, status),
-                "stage_label": labels["stage"].get(stage, stage),
+                "stage_label": stage_label,
                 "light": light,
-                "light_label": labels["light"].get(light, light),
-                "light_badge": LIGHT_BADGE.get(light, ""),
-                "open": stage not in closed,
+                # A closed (销号) or terminated task has no light any more: a grey badge
+                # naming its stage instead.
+                "light_label": labels["light"].get(light, light) if is_open else stage_label,
+                "light_badge": LIGHT_BADGE.get(light, "") if is_open else FINISHED_BADGE,
+                "open": is_open,
+                "state": "" if is_open else stage,
                 "percent": percent,
                 "start_date": start,
                 "deadline": deadline,
@@ -247,11 +254,50 @@ def _month_starts(start: date, end: date) -> list[date]:
     return months
 
 
+def _fit(text: str, width: float, size: float = 11) -> str:
+    """``text`` cut to ``width`` SVG units at font size ``size`` with an ellipsis when cut
+    (a CJK character is about one em wide, Latin letters and digits about 0.6 em)."""
+    used, limit = 0.0, width - size  # room for the ellipsis
+    for i, ch in enumerate(text):
+        used += size if ord(ch) > 0x2E7F else size * 0.6
+        if used > width:
+            out, used = text[:i], used - (size if ord(ch) > 0x2E7F else size * 0.6)
+            while out and used > limit:
+                used -= size if ord(out[-1]) > 0x2E7F else size * 0.6
+                out = out[:-1]
+            return out.rstrip() + "…"
+    return text
+
+
+def _month_labels(months: list[date]) -> list[dict]:
+    """Month labels of the axis: one style for every month (Jan … Dec, 1月 … 12月), the
+    year written once above the first month and above each January."""
+    day = _Dates()
+    out = []
+    for i, m in enumerate(months):
+        name = formats.date_format(m, "M")
+        label = pgettext("timeline month; %(name)s = Jan, %(number)s = 1", "%(name)s") % {
+            "name": name,
+            "number": m.month,
+        }
+        year = (
+            pgettext("timeline year", "%(year)s") % {"year": m.year}
+            if i == 0 or m.month == 1
+            else ""
+        )
+        out.append({"date": m, "label": label, "year": year, "title": day(m)})
+    return out
+
+
 def timeline(rows: list[dict], year: int, today: date) -> dict:
     """The Gantt chart: bars from start to deadline with the progress, milestones as
     diamonds (done, late or open), the original deadline of an extended task as a dashed
     line, month lines and today's line. The task rows are SVG markup written here in one
-    pass (escaped), the few month and today elements are left to the template."""
+    pass (escaped), the few month and today elements are left to the template. Closed and
+    terminated tasks are drawn grey, whatever their last light.
+
+    The same pass writes the compact list that phones show instead of the chart (a chart
+    a year wide is unreadable at 390 px): per task its light, dates and a progress bar."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     for r in rows:
         start = min(start, r["start_date"])
@@ -266,7 +312,7 @@ def timeline(rows: list[dict], year: int, today: date) -> dict:
     esc = html.escape
     width = LABEL_W + CHART_W + 8
     originally = esc(_("original deadline"))
-    stripes, out = [], []
+    stripes, out, compact = [], [], []
     one_day = timedelta(days=1)
     half_row, r_ms = ROW_H / 2, BAR_H / 2 + 1
     for i, r in enumerate(rows):
@@ -277,20 +323,22 @@ def timeline(rows: list[dict], year: int, today: date) -> dict:
         bar_w = round(max(x(r["deadline"] + one_day) - bar_x, 2), 1)
         bar_y = y + (ROW_H - BAR_H) / 2
         code, light = esc(r["code"]), r["light"]
+        tone = light if r["open"] else r["state"]
+        dates = f"{day(r['start_date'])} – {day(r['deadline'])}"
         note = f"（{originally} {day(r['baseline_deadline'])}）" if r["extended"] else ""
         out.append(
             f'<g data-testid="gantt-row" data-code="{code}">'
-            f"<title>{code} {esc(r['title'])}：{day(r['start_date'])} – "
-            f"{day(r['deadline'])}{note} · {r['percent']}%</title>"
+            f"<title>{code} {esc(r['title'])} · {esc(r['light_label'])} · {dates}{note}"
+            f" · {r['percent']}%</title>"
             f'<a href="{r["url"]}"><text x="4" y="{y + half_row + 4}">'
-            f"{esc((r['code'] + ' ' + r['title'])[:24])}</text></a>"
-            f'<rect class="g-bar g-{light if r["open"] else "closed"}" x="{bar_x}" y="{bar_y}" '
+            f"{esc(_fit(r['code'] + ' ' + r['title'], LABEL_W - 12))}</text></a>"
+            f'<rect class="g-bar g-{tone}" x="{bar_x}" y="{bar_y}" '
             f'width="{bar_w}" height="12" rx="2"/>'
         )
         done_w = round(bar_w * r["percent"] / 100, 1)
         if done_w:
             out.append(
-                f'<rect class="g-progress g-{light}" x="{bar_x}" y="{bar_y}" '
+                f'<rect class="g-progress g-{tone}" x="{bar_x}" y="{bar_y}" '
                 f'width="{done_w}" height="12" rx="2"/>'
             )
         if r["extended"]:
@@ -306,12 +354,27 @@ def timeline(rows: list[dict], year: int, today: date) -> dict:
                 "</polygon>"
             )
         out.append("</g>")
-    height = HEAD_H + len(rows) * ROW_H + 4
-    months = [{"date": m, "x": x(m)} for m in _month_starts(start, end) if m >= start]
+        compact.append(
+            f'<li class="gc-item" data-code="{code}">'
+            f'<span class="badge task-light {r["light_badge"]}">{esc(r["light_label"])}</span> '
+            f'<a href="{r["url"]}" class="gc-title">{code} {esc(r["title"])}</a>'
+            f'<div class="gc-meta"><span>{dates}</span>'
+            f'<span class="gc-pct">{r["percent"]}%</span></div>'
+            f'<svg class="pct-bar gc-bar" viewBox="0 0 100 6" preserveAspectRatio="none" '
+            f'aria-hidden="true"><rect class="pct-bg" width="100" height="6"/>'
+            f'<rect class="pct-fill gc-{tone}" width="{r["percent"]}" height="6"/></svg></li>'
+        )
+    height = HEAD_H + len(rows) * ROW_H + FOOT_H
+    months = [
+        {**m, "x": x(m["date"])}
+        for m in _month_labels(_month_starts(start, end))
+        if m["date"] >= start
+    ]
     today_x = x(today) if start <= today <= end else None
     return {
         "stripes": mark_safe("".join(stripes)),  # numbers only
         "rows": mark_safe("".join(out)),  # every text in it was escaped above
+        "compact": mark_safe("".join(compact)),  # escaped above too
         "count": len(rows),
         "months": months,
         "width": width,
@@ -319,8 +382,13 @@ def timeline(rows: list[dict], year: int, today: date) -> dict:
         "label_w": LABEL_W,
         "chart_end": LABEL_W + CHART_W,
         "today_x": today_x,
-        "today_label_x": round(today_x + 3, 1) if today_x is not None else None,
-        "head_y": HEAD_H - 8,
+        "today_anchor": "end"
+        if today_x is not None and today_x > LABEL_W + CHART_W - 40
+        else "middle",
+        "rows_end": HEAD_H + len(rows) * ROW_H,
+        "today_label_y": HEAD_H + len(rows) * ROW_H + FOOT_H - 4,
+        "year_y": 11,
+        "head_y": HEAD_H - 7,
         "start": start,
         "end": end,
     }
