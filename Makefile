@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/xietong
 export XIETONG_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test venv assets static lint pytest pytest-pg e2e bench-web bench-conference messages clean
+.PHONY: demo test venv assets static lint pytest pytest-pg e2e bench-web bench-conference bench-matching messages clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -71,6 +71,12 @@ bench-web: static
 
 bench-conference: static
 	$(BIN)/python bench/conference.py
+
+# Matching engine vs lexical baselines (../shared/bench/matching); synthetic corpora go to
+# var/bench/. The 1M baselines take ~15 min and 6 GB: BENCH_MATCHING_ARGS= runs them too.
+BENCH_MATCHING_ARGS ?= --skip-baselines-at 1m
+bench-matching: venv
+	$(BIN)/python bench/matching.py $(BENCH_MATCHING_ARGS)
 
 messages: venv
 	cd xietong && ../$(BIN)/xietong makemessages -l zh_Hans --no-obsolete && ../$(BIN)/xietong compilemessages -l zh_Hans

@@ -1,10 +1,18 @@
-"""The `xietong` console script: the project's manage.py."""
+"""The `xietong` console script: the project's manage.py.
+
+`xietong matching ...` is dispatched to the framework-free matching CLI before Django is set
+up, so it starts fast and needs no settings or database.
+"""
 
 import os
 import sys
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "matching":
+        from xietong.matching.cli import main as matching_main
+
+        sys.exit(matching_main(sys.argv[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xietong.settings")
     from django.core.management import execute_from_command_line
 
