@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/xietong
 export XIETONG_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test venv assets static lint pytest pytest-pg e2e bench-web bench-conference bench-matching messages clean
+.PHONY: demo test venv assets static lint pytest pytest-pg e2e bench-web bench-conference bench-matching bench-enterprise messages clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -77,6 +77,9 @@ bench-conference: static
 BENCH_MATCHING_ARGS ?= --skip-baselines-at 1m
 bench-matching: venv
 	$(BIN)/python bench/matching.py $(BENCH_MATCHING_ARGS)
+
+bench-enterprise: venv
+	$(BIN)/python bench/enterprise_import.py
 
 messages: venv
 	cd xietong && ../$(BIN)/xietong makemessages -l zh_Hans --no-obsolete && ../$(BIN)/xietong compilemessages -l zh_Hans

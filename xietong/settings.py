@@ -299,6 +299,9 @@ REST_KNOX = {
 # table shows this many rows before "show all".
 CONFERENCE_IMPORT_JOB_ROWS = int(env("CONFERENCE_IMPORT_JOB_ROWS", "500"))
 CONFERENCE_BOARD_TABLE_ROWS = int(env("CONFERENCE_BOARD_TABLE_ROWS", "100"))
+# Enterprise imports: size cap of a file, and above how many rows it runs as a job.
+ENTERPRISE_IMPORT_MAX_MB = int(env("ENTERPRISE_IMPORT_MAX_MB", "30"))
+ENTERPRISE_IMPORT_SYNC_ROWS = int(env("ENTERPRISE_IMPORT_SYNC_ROWS", "2000"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Xietong API",
