@@ -1,7 +1,8 @@
 """The `xietong` console script: the project's manage.py.
 
 `xietong matching ...` is dispatched to the framework-free matching CLI before Django is set
-up, so it starts fast and needs no settings or database.
+up, so it starts fast and needs no settings or database; `xietong matching reindex` rebuilds
+the product's own indexes from the database, so it is the Django command `enterprise reindex`.
 """
 
 import os
@@ -9,6 +10,8 @@ import sys
 
 
 def main() -> None:
+    if sys.argv[1:3] == ["matching", "reindex"]:
+        sys.argv[1:3] = ["enterprise", "reindex"]
     if len(sys.argv) > 1 and sys.argv[1] == "matching":
         from xietong.matching.cli import main as matching_main
 

@@ -11,9 +11,10 @@ import pytest
 from openpyxl import Workbook
 from stdnum.cn import uscc
 
-from xietong.core.models import Membership
+from tests.factories import MembershipFactory, UserFactory
+from xietong.core.models import Membership, Role
 from xietong.enterprise.imports import COLUMNS
-from xietong.enterprise.models import Contact, Enterprise, IndustryCode, Talent
+from xietong.enterprise.models import Contact, Enterprise, IndustryCode, MainProduct, Talent
 
 
 def credit_code(n: int) -> str:
@@ -102,3 +103,75 @@ def _english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _matching_dir(settings, tmp_path):
+    """Matching indexes go to a throw-away directory, never the developer's var/."""
+    from xietong.enterprise.suggestions import service
+
+    settings.VAR_DIR = tmp_path
+    service.forget()
+    yield
+    service.forget()
+
+
+# --- Postings and matching (phase 2) ---------------------------------------------------------
+
+
+@pytest.fixture
+def people(world, firms):
+    """Beyond the world: 万州 department staff (reviews 万州 postings), an enterprise user of
+    两江's shared firm, one of 万州's shared firm, and staff of pair B."""
+    a = world.pair_a
+
+    def user(name, **membership):
+        u = UserFactory(username=name)
+        MembershipFactory(user=u, **membership)
+        return u
+
+    return {
+        "wz_ent": world.users["enterprise_user"],  # keeps firms.wz_internal
+        "wz_staff": user("wz_staff", role=Role.DEPARTMENT_STAFF, org_unit=world.unit_a_partner),
+        "lj_staff": world.users["department_staff"],
+        "lj_coord": world.users["partnership_coordinator"],
+        "lj_ent": user(
+            "lj_ent",
+            role=Role.ENTERPRISE_USER,
+            region=a.developed_side,
+            enterprise_name=firms.lj_shared.name,
+            enterprise=firms.lj_shared,
+        ),
+        "wz_ent2": user(
+            "wz_ent2",
+            role=Role.ENTERPRISE_USER,
+            region=a.partner_side,
+            enterprise_name=firms.wz_shared.name,
+            enterprise=firms.wz_shared,
+        ),
+        "b_staff": user("b_staff", role=Role.DEPARTMENT_STAFF, org_unit=world.unit_b),
+    }
+
+
+def products(ent, *names):
+    for i, name in enumerate(names, start=1):
+        MainProduct.objects.create(enterprise=ent, position=i, name=name)
+
+
+@pytest.fixture
+def chain(world, firms):
+    """焊管 along the pair: 两江's shared firm makes 不锈钢焊管 (its 2nd product), 两江's
+    internal firm makes 焊管 (not shared), a 两江 boiler maker is a peer of the poster,
+    万州's shared firm makes 焊管 (own side); the poster (万州测试企业) makes 锅炉."""
+    a = world.pair_a
+    products(firms.lj_shared, "电子元件", "不锈钢焊管")
+    products(firms.lj_internal, "焊管")
+    products(firms.wz_shared, "焊管")
+    products(firms.wz_internal, "锅炉")
+    peer = Enterprise.objects.create(
+        partnership=a, side=a.developed_side, name="两江锅炉配套公司", shared=True,
+        credit_code=credit_code(77),
+    )  # fmt: skip
+    products(peer, "焊管锅炉")
+    products(firms.b_shared, "焊管")  # another pair: never suggested
+    return peer

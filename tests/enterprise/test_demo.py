@@ -35,3 +35,22 @@ def test_the_demo_loads_hundreds_of_valid_enterprises_per_side_and_reruns_unchan
     assert user.enterprise.name == "重庆市万州区三峡机电有限公司"
     core_demo.load()
     assert snapshot() == first
+
+
+def test_the_demo_has_postings_in_every_state_and_matches_with_a_deal():
+    from xietong.enterprise.models import Match, Posting
+
+    core_demo.load()
+    states = set(Posting.objects.values_list("status", flat=True))
+    assert states == {"draft", "submitted", "returned", "approved", "published", "closed"}
+    assert set(Posting.objects.exclude(outcome="").values_list("outcome", flat=True)) == {
+        "fulfilled",
+        "withdrawn",
+    }
+    demand = Posting.objects.get(title="采购永磁同步电机一批")
+    assert demand.suggestions.filter(partner_side=True).exists()
+    deal = Match.objects.get(status="deal")
+    assert deal.contract_value == 360 and deal.enterprise.side.name == "两江新区"
+    before = (Posting.objects.count(), Match.objects.count())
+    core_demo.load()
+    assert (Posting.objects.count(), Match.objects.count()) == before

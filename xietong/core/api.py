@@ -94,6 +94,7 @@ class MembershipSerializer(serializers.ModelSerializer):
             "region",
             "org_unit",
             "sector",
+            "enterprise",
             "enterprise_name",
         ]
 

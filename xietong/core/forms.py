@@ -123,12 +123,17 @@ class MembershipForm(ScopedModelForm):
             "region",
             "org_unit",
             "sector",
+            "enterprise",
             "enterprise_name",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].queryset = scope.org_units(self.user)
+        # An enterprise user's record: only enterprises the granting user may see.
+        from xietong.enterprise.models import Enterprise
+
+        self.fields["enterprise"].queryset = scope.queryset(self.user, Enterprise)
 
 
 class LoginForm(AuthenticationForm):

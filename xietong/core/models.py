@@ -226,7 +226,9 @@ ROLE_SCOPE_FIELDS: dict[str, set[str]] = {
     Role.PARTNERSHIP_COORDINATOR: {"partnership", "region"},
     Role.DEPARTMENT_STAFF: {"org_unit"},
     Role.SECTOR_GROUP_MEMBER: {"partnership", "region", "sector"},
-    Role.ENTERPRISE_USER: {"region", "enterprise_name"},
+    # An enterprise user keeps an enterprise record (``enterprise``) or, before its record
+    # exists, names it (``enterprise_name``): one of the two is needed (see clean()).
+    Role.ENTERPRISE_USER: {"region"},
     Role.LEADER: set(),  # a programme, or a partnership (optionally one side)
     Role.SYSTEM_ADMIN: set(),
     Role.SECURITY_AUDITOR: set(),
@@ -292,6 +294,20 @@ class Membership(models.Model):
                 self, field if field in {"sector", "enterprise_name"} else field + "_id"
             ):
                 errors[field] = _("This role needs this field.")
+        if self.role == Role.ENTERPRISE_USER:
+            if self.enterprise_id:
+                enterprise = self.enterprise
+                if not self.region_id:
+                    self.region_id = enterprise.side_id
+                    errors.pop("region", None)
+                elif self.region_id != enterprise.side_id:
+                    errors["enterprise"] = _("The enterprise must be of the member's side.")
+                if not self.enterprise_name:
+                    self.enterprise_name = enterprise.name[:120]
+            elif not self.enterprise_name:
+                errors["enterprise"] = _("Choose the enterprise record or name the enterprise.")
+        elif self.enterprise_id:
+            errors["enterprise"] = _("Only an enterprise user keeps an enterprise.")
         if self.role == Role.LEADER and not (self.programme_id or self.partnership_id):
             errors["programme"] = _("A leader reads a programme or a partnership.")
         if self.role in {Role.SYSTEM_ADMIN, Role.SECURITY_AUDITOR} and any(

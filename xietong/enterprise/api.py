@@ -416,3 +416,7 @@ ROUTES = [
     ("technologies", TechnologyViewSet, "technology"),
     ("talent", TalentViewSet, "talent"),
 ]
+
+from .api_postings import ROUTES as _POSTING_ROUTES  # noqa: E402  (postings and matches)
+
+ROUTES += _POSTING_ROUTES

@@ -7,13 +7,25 @@ from .models import (
     Contact,
     Enterprise,
     MainProduct,
+    Match,
+    Posting,
+    PostingSettings,
     Product,
     Project,
     Talent,
     Technology,
 )
 
-for model in (Enterprise, MainProduct, Product, Project, Technology, ChangeRequest):
+for model in (
+    Enterprise,
+    MainProduct,
+    Product,
+    Project,
+    Technology,
+    ChangeRequest,
+    Match,
+    PostingSettings,
+):
     auditlog.register(model, exclude_fields=["updated_at"])
 # Personal data: record that it changed, never the value.
 auditlog.register(
@@ -23,5 +35,12 @@ auditlog.register(
     Talent,
     exclude_fields=["updated_at"],
     mask_fields=["name", "phone", "email"],
+    mask_callable="xietong.core.audit.mask_secret",
+)
+# Postings: the contact person is personal data.
+auditlog.register(
+    Posting,
+    exclude_fields=["updated_at"],
+    mask_fields=["contact_name", "contact_phone", "contact_email"],
     mask_callable="xietong.core.audit.mask_secret",
 )

@@ -201,9 +201,14 @@ def load() -> dict[str, int]:
     Membership.objects.filter(
         role=Role.ENTERPRISE_USER, enterprise_name=DEMO_ENTERPRISE, enterprise__isnull=True
     ).update(enterprise=Enterprise.objects.filter(name=DEMO_ENTERPRISE).first())
+    # Bulk writes send no signals: rebuild the pair's matching index, then the postings.
+    from .suggestions import service
+
+    service.rebuild(pair)
     return {
         "enterprises": Enterprise.objects.filter(partnership=pair).count(),
         "products": Product.objects.filter(partnership=pair).count(),
+        **load_postings(pair),
     }
 
 
@@ -275,3 +280,107 @@ def _records(pair: Partnership, side: Region, rng: random.Random) -> None:
                 "shared": n % 2 == 0,
             },
         )
+
+
+# --- Postings and matches ---------------------------------------------------------------------
+
+# (author, enterprise: "own" = the demo enterprise user's, "lj" = a 两江 firm or None, kind,
+#  direction, title, subject, extra fields, final state)
+POSTINGS = [
+    ("wz_enterprise", "own", "order", "demand", "采购永磁同步电机一批", "永磁同步电机",
+     {"quantity": 200, "unit": "台", "delivery_period": "三个月内"}, "published"),
+    ("wz_enterprise", "own", "processing", "demand", "寻求液压油缸配套加工", "液压油缸",
+     {"quantity": 500, "unit": "件", "technical_requirements": "工作压力 25MPa，缸径 80mm",
+      "delivery_period": "分批交付，半年内"}, "submitted"),
+    ("wz_enterprise", "own", "order", "demand", "采购铝合金型材", "铝合金型材",
+     {"quantity": 50, "unit": "吨", "delivery_period": "年底前"}, "draft"),
+    ("wz_enterprise", "own", "talent", "demand", "招聘数控设备调试技师", "数控车床",
+     {"location": "万州经开区"}, "returned"),
+    ("wz_enterprise", "own", "sales", "supply", "供应离心泵", "离心泵",
+     {"quantity": 300, "unit": "台"}, "fulfilled"),
+    ("lj_staff", "lj", "technology", "supply", "汽车轻量化技术合作", "铝合金轮毂",
+     {"technical_requirements": "一体化压铸、轻量化设计"}, "published"),
+    ("lj_staff", None, "investment", "demand", "两江企业赴万州投资建设配套园区", "汽车座椅总成",
+     {"budget": 30000, "location": "万州经开区"}, "approved"),
+    ("lj_staff", "lj", "order", "demand", "采购精制茶礼盒", "精制茶",
+     {"quantity": 2000, "unit": "盒", "delivery_period": "春节前"}, "withdrawn"),
+]  # fmt: skip
+
+
+def load_postings(pair: Partnership) -> dict[str, int]:
+    """Postings in every state and a few matches (one deal) for the demo pair; runs once
+    (postings are recognised by title)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from xietong.core.models import User
+
+    from . import matches, postings
+    from .models import Match, Posting
+
+    users = {u.username: u for u in User.objects.filter(username__in=[
+        "wz_enterprise", "wz_staff", "lj_staff", "lj_coord", "wz_coord",
+    ])}  # fmt: skip
+    if len(users) < 5:
+        return {}
+    own = Enterprise.objects.filter(name=DEMO_ENTERPRISE, partnership=pair).first()
+    lj = pair.developed_side
+    lj_firm = Enterprise.objects.filter(partnership=pair, side=lj).order_by("credit_code").first()
+    reviewer = {"wz_enterprise": users["wz_staff"], "lj_staff": users["lj_coord"]}
+    today = timezone.localdate()
+    made = 0
+    for author, which, kind, direction, title, subject, extra, state in POSTINGS:
+        if Posting.objects.filter(partnership=pair, title=title).exists():
+            continue
+        ent = own if which == "own" else lj_firm if which == "lj" else None
+        if which == "own" and own is None:
+            continue
+        user = users[author]
+        start = today + timedelta(days=10) if state == "approved" else today
+        posting = postings.create(
+            user,
+            Posting(
+                partnership=pair,
+                side=ent.side if ent else lj,
+                enterprise=ent,
+                kind=kind,
+                direction=direction,
+                title=title,
+                subject=subject,
+                description=f"{title}，欢迎对口区县企业联系。",
+                valid_from=start,
+                valid_until=start + timedelta(days=90),
+                contact_name="孙丽" if author == "wz_enterprise" else "张伟",
+                contact_phone="13908350000" if author == "wz_enterprise" else "13983000000",
+                **extra,
+            ),
+        )
+        made += 1
+        if state == "draft":
+            continue
+        postings.submit(user, posting)
+        if state == "submitted":
+            continue
+        approve = state != "returned"
+        posting = postings.review(
+            reviewer[author], posting, approve=approve,
+            reason="" if approve else "请补充岗位人数和薪酬范围。",
+        )  # fmt: skip
+        if state in ("fulfilled", "withdrawn"):
+            postings.close(user, posting, state)
+    demand = Posting.objects.filter(partnership=pair, title=POSTINGS[0][4]).first()
+    if demand is not None and demand.status == Posting.Status.PUBLISHED:
+        if not Match.objects.filter(posting=demand).exists():
+            found = [s for s in demand.suggestions.order_by("rank") if s.enterprise_id][:3]
+            steps = [
+                (Match.Status.DEAL, {"contract_value": 360, "deal_date": today}),
+                (Match.Status.NEGOTIATING, {}),
+                (Match.Status.NO_DEAL, {"reason": "交货期无法满足"}),
+            ]
+            for suggestion, (status, extra) in zip(found, steps, strict=False):
+                match = matches.propose(users["wz_staff"], demand, suggestion=suggestion)
+                if status == Match.Status.DEAL:
+                    matches.advance(users["wz_staff"], match, Match.Status.CONTACTED)
+                matches.advance(users["wz_staff"], match, status, **extra)
+    return {"postings": made}

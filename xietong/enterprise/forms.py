@@ -13,7 +13,7 @@ from xietong.core.forms import ScopedModelForm
 from xietong.core.models import Partnership, Region
 
 from . import queries
-from .models import Enterprise, IndustryCode, Product, Project, Talent, Technology
+from .models import Enterprise, IndustryCode, Label, Product, Project, Talent, Technology
 
 CODE_SPLIT = re.compile(r"[、,，;；\s]+")
 
@@ -383,3 +383,180 @@ class ReviewForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
+
+
+# --- Postings and matches ------------------------------------------------------------------
+
+
+class PostingForm(ScopedModelForm):
+    """A posting; "where" offers the places the user may post for (own enterprise, or a side
+    of a pair with optionally one of its enterprises)."""
+
+    where = forms.ChoiceField(label=_("Posted for"))
+    enterprise_choice = forms.ModelChoiceField(
+        label=_("Enterprise (optional)"), queryset=Enterprise.objects.none(), required=False
+    )
+
+    class Meta:
+        from .models import Posting
+
+        model = Posting
+        fields = [
+            "kind",
+            "direction",
+            "title",
+            "subject",
+            "description",
+            "quantity",
+            "unit",
+            "budget",
+            "delivery_period",
+            "technical_requirements",
+            "location",
+            "valid_from",
+            "valid_until",
+            "visibility",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "technical_requirements": forms.Textarea(attrs={"rows": 2}),
+            "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from . import postings
+
+        self.places = {}
+        staff_sides = []
+        for pair, side_id, ent in postings.posting_places(self.user):
+            key = f"{pair.pk}:{side_id}:{ent.pk if ent else ''}"
+            side = Region.objects.get(pk=side_id)
+            self.places[key] = (pair, side, ent)
+            if ent is None:
+                staff_sides.append((pair.pk, side_id))
+        self.fields["where"].choices = [(k, self._label(v)) for k, v in self.places.items()]
+        self.fields["where"].widget.attrs["class"] = "form-select"
+        q = Q(pk__in=[])
+        for pair_id, side_id in staff_sides:
+            q |= Q(partnership_id=pair_id, side_id=side_id)
+        self.fields["enterprise_choice"].queryset = Enterprise.objects.filter(q)
+        self.fields["enterprise_choice"].widget.attrs["class"] = "form-select"
+        if not staff_sides:
+            del self.fields["enterprise_choice"]
+        if self.instance.pk:
+            key = f"{self.instance.partnership_id}:{self.instance.side_id}:"
+            own = f"{key}{self.instance.enterprise_id or ''}"
+            self.initial["where"] = own if own in self.places else key
+            if "enterprise_choice" in self.fields:
+                self.initial["enterprise_choice"] = self.instance.enterprise_id
+        self.order_fields(["where", "enterprise_choice", *self.Meta.fields])
+
+    @staticmethod
+    def _label(place):
+        pair, side, ent = place
+        return f"{ent.name}（{side}）" if ent else f"{pair} · {side}"
+
+    def clean(self):
+        cleaned = super().clean()
+        place = self.places.get(cleaned.get("where") or "")
+        if place is None:
+            self.add_error("where", _("Choose where you post for."))
+            return cleaned
+        pair, side, ent = place
+        if ent is None:
+            ent = cleaned.get("enterprise_choice")
+            if ent is not None and (ent.partnership_id != pair.pk or ent.side_id != side.pk):
+                self.add_error(
+                    "enterprise_choice", _("The enterprise must be of the chosen side and pair.")
+                )
+        self.instance.partnership, self.instance.side, self.instance.enterprise = pair, side, ent
+        return cleaned
+
+
+class PostingReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("return", _("Return"))])
+    reason = forms.CharField(
+        label=_("Reason (required to return)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
+class InterestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the poster"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
+class MatchAdvanceForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"))
+    contract_value = forms.DecimalField(
+        label=_("Contract value (10k yuan)"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
+    )
+    deal_date = forms.DateField(
+        label=_("Deal date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason for no deal"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+    def __init__(self, *args, match, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .matches import FINAL, ORDER
+        from .models import Match
+
+        current = match.status
+        later = [s for s in ORDER if current in ORDER and ORDER.index(s) > ORDER.index(current)]
+        choices = [(s, Match.Status(s).label) for s in [*later, *sorted(FINAL)]]
+        self.fields["status"].choices = choices
+        self.fields["status"].widget.attrs["class"] = "form-select"
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    database = forms.ChoiceField(
+        label=_("Database"),
+        required=False,
+        choices=[
+            ("", _("All five databases")),
+            ("enterprise", _("Enterprises")),
+            ("product", _("Products")),
+            ("project", _("Projects")),
+            ("technology", _("Technologies")),
+            ("talent", _("Talent")),
+        ],
+    )
+    side = forms.ModelChoiceField(label=_("Side"), queryset=Region.objects.none(), required=False)
+    district = forms.CharField(label=_("District"), required=False, max_length=40)
+    industry = forms.CharField(label=_("Industry (code or name)"), required=False, max_length=60)
+    size_class = forms.ChoiceField(
+        label=_("Size class"),
+        required=False,
+        choices=[("", "—"), *Enterprise.Size.choices],
+    )
+    label = forms.ModelChoiceField(label=_("Label"), queryset=Label.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from xietong.core import scope
+
+        self.fields["side"].queryset = scope.regions(user)
+        self.fields["label"].queryset = Label.objects.all()
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)

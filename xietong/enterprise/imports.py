@@ -534,7 +534,20 @@ def apply(
         LabelLink.objects.bulk_create(label_links, batch_size=1000)
         MainProduct.objects.bulk_create(products, batch_size=1000)
         Contact.objects.bulk_create(contacts, batch_size=1000)
+        if result.created or result.updated:
+            reindex_later(partnership)
     return result
+
+
+def reindex_later(partnership) -> None:
+    """Bulk writes send no signals: rebuild the pair's matching index after commit."""
+
+    def run():
+        from . import tasks
+
+        tasks.rebuild_index(partnership.pk)
+
+    transaction.on_commit(run)
 
 
 def import_file(
@@ -816,6 +829,8 @@ def import_products(
         Product.objects.bulk_update(
             changed, [*PRODUCT_FIELDS, "version", "updated_at"], batch_size=500
         )
+        if new or changed:
+            reindex_later(partnership)
     result.created, result.updated = len(new), len(changed)
     return result
 

@@ -469,3 +469,366 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+
+
+# --- Supply-demand postings, matches (phase 2) -------------------------------------------
+
+
+class PostingSettings(models.Model):
+    """Per partnership: how long a demand is shown to the partner side first, and how many
+    days before expiry the poster is reminded to renew."""
+
+    partnership = models.OneToOneField(
+        Partnership,
+        models.CASCADE,
+        related_name="posting_settings",
+        verbose_name=_("partnership"),
+    )
+    partner_first_days = models.PositiveSmallIntegerField(
+        _("partner-first window (days)"),
+        default=14,
+        help_text=_("A published demand is shown to the partner side only for this long."),
+    )
+    reminder_days = models.PositiveSmallIntegerField(
+        _("renewal reminder (days before expiry)"), default=7
+    )
+
+    class Meta:
+        verbose_name = _("posting settings")
+        verbose_name_plural = _("posting settings")
+
+    def __str__(self) -> str:
+        return str(self.partnership)
+
+
+class Posting(models.Model):
+    """A demand or a supply of one side, reviewed before it is published."""
+
+    class Kind(models.TextChoices):
+        INVESTMENT = "investment", _("Outbound investment")
+        ORDER = "order", _("Order")
+        SALES = "sales", _("Product sales")
+        TECHNOLOGY = "technology", _("Technology cooperation")
+        PROCESSING = "processing", _("Supporting processing")
+        TALENT = "talent", _("Talent exchange")
+
+    class Direction(models.TextChoices):
+        DEMAND = "demand", _("Demand")
+        SUPPLY = "supply", _("Supply")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned")
+        APPROVED = "approved", _("Approved")
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Closed")
+
+    class Outcome(models.TextChoices):
+        FULFILLED = "fulfilled", _("Fulfilled")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+
+    class Visibility(models.TextChoices):
+        PARTNER = "partner", _("Partner side only")
+        BOTH = "both", _("Both sides")
+
+    partnership = models.ForeignKey(
+        Partnership, models.PROTECT, related_name="+", verbose_name=_("partnership")
+    )
+    side = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("side"))
+    enterprise = models.ForeignKey(
+        Enterprise,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="postings",
+        verbose_name=_("enterprise"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("posted by")
+    )
+    kind = models.CharField(_("type"), max_length=12, choices=Kind.choices)
+    direction = models.CharField(_("demand or supply"), max_length=6, choices=Direction.choices)
+    title = models.CharField(_("title"), max_length=200)
+    subject = models.CharField(
+        _("products or fields"),
+        max_length=200,
+        help_text=_("What is asked for or offered, separated by 、 (e.g. 焊管、精密铸件)."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    budget = models.DecimalField(_("budget (10k yuan)"), null=True, blank=True, **MONEY)
+    delivery_period = models.CharField(_("delivery period"), max_length=100, blank=True)
+    technical_requirements = models.TextField(_("technical requirements"), blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    visibility = models.CharField(
+        _("visibility"), max_length=8, choices=Visibility.choices, default=Visibility.BOTH
+    )
+    contact_name = models.CharField(_("contact person"), max_length=40)
+    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    return_reason = models.TextField(_("reason for return"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reminder_sent_on = models.DateField(_("renewal reminder sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # The fields each kind needs besides the common ones.
+    KIND_FIELDS = {
+        Kind.INVESTMENT: ("budget", "location"),
+        Kind.ORDER: ("quantity", "unit", "delivery_period"),
+        Kind.SALES: ("quantity", "unit"),
+        Kind.TECHNOLOGY: ("technical_requirements",),
+        Kind.PROCESSING: ("quantity", "unit", "technical_requirements", "delivery_period"),
+        Kind.TALENT: ("location",),
+    }
+
+    class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["partnership", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors = {}
+        if self.partnership_id and self.side_id:
+            if self.side_id not in self.partnership.region_ids:
+                errors["side"] = _("The side must be one of the two sides of the partnership.")
+        if self.enterprise_id and (
+            self.enterprise.partnership_id != self.partnership_id
+            or self.enterprise.side_id != self.side_id
+        ):
+            errors["enterprise"] = _("The enterprise must be of the posting's side and pair.")
+        for name in self.KIND_FIELDS.get(self.kind, ()):
+            if getattr(self, name) in (None, ""):
+                errors[name] = _("A posting of type “%(kind)s” needs this field.") % {
+                    "kind": self.get_kind_display()
+                }
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = _("The end of validity is before its start.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def other_side_id(self) -> int | None:
+        ids = [r for r in self.partnership.region_ids if r != self.side_id]
+        return ids[0] if ids else None
+
+    @property
+    def editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class PostingEvent(models.Model):
+    """One step of a posting's life (who, when, from which status to which)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        EDITED = "edited", _("Edited")
+        SUBMITTED = "submitted", _("Submitted for review")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+        PUBLISHED = "published", _("Published")
+        RENEWED = "renewed", _("Renewed")
+        REMINDED = "reminded", _("Renewal reminder sent")
+        CLOSED = "closed", _("Closed")
+        INTEREST = "interest", _("Interest expressed")
+        INTEREST_ACCEPTED = "interest_accepted", _("Interest accepted")
+        INTEREST_DECLINED = "interest_declined", _("Interest declined")
+
+    posting = models.ForeignKey(Posting, models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("posting event")
+        verbose_name_plural = _("posting events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.posting} · {self.get_kind_display()}"
+
+
+class Interest(models.Model):
+    """An expression of interest in a posting; the poster's contact is revealed to the
+    interested party only once the poster accepts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the poster")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    posting = models.ForeignKey(Posting, models.CASCADE, related_name="interests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("from")
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enterprise"),
+    )
+    message = models.TextField(_("message"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("expression of interest")
+        verbose_name_plural = _("expressions of interest")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["posting", "user"], name="interest_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.posting} · {self.enterprise or self.user}"
+
+
+class Suggestion(models.Model):
+    """A counterpart the matching engine proposed for a published posting."""
+
+    posting = models.ForeignKey(Posting, models.CASCADE, related_name="suggestions")
+    enterprise = models.ForeignKey(
+        Enterprise, models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    other_posting = models.ForeignKey(
+        Posting, models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    score = models.FloatField(_("score"))
+    partner_side = models.BooleanField(_("partner side"), default=False)
+    match = models.JSONField(_("why"), default=dict)
+
+    class Meta:
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        ordering = ["posting", "rank"]
+
+    def __str__(self) -> str:
+        return f"{self.posting} → {self.enterprise or self.other_posting}"
+
+
+class Match(models.Model):
+    """A suggestion (or any counterpart) followed up: proposed → contacted → negotiating →
+    deal or no deal; six months later the parties rate what came of it."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        CONTACTED = "contacted", _("Contacted")
+        NEGOTIATING = "negotiating", _("Negotiating")
+        DEAL = "deal", _("Deal")
+        NO_DEAL = "no_deal", _("No deal")
+
+    class Rating(models.TextChoices):
+        NO_CONTACT = "no_contact", _("No further contact")
+        NEGOTIATING = "negotiating", _("Still negotiating")
+        AGREEMENT = "agreement", _("Cooperation agreed")
+        DEAL = "deal", _("Deal")
+
+    posting = models.ForeignKey(
+        Posting, models.PROTECT, related_name="matches", verbose_name=_("posting")
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="matches",
+        verbose_name=_("counterpart enterprise"),
+    )
+    other_posting = models.ForeignKey(
+        Posting,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("counterpart posting"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED
+    )
+    explanation = models.CharField(_("why"), max_length=300, blank=True)
+    contract_value = models.DecimalField(
+        _("contract value (10k yuan)"), null=True, blank=True, **MONEY
+    )
+    deal_date = models.DateField(_("deal date"), null=True, blank=True)
+    no_deal_reason = models.TextField(_("reason for no deal"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    created_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    follow_up_asked_on = models.DateField(_("follow-up asked"), null=True, blank=True)
+    follow_up_rating = models.CharField(
+        _("follow-up rating"), max_length=12, choices=Rating.choices, blank=True
+    )
+    follow_up_at = models.DateTimeField(_("follow-up answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(enterprise__isnull=False)
+                | models.Q(other_posting__isnull=False),
+                name="match_has_counterpart",
+            )
+        ]
+
+    def __str__(self) -> str:
+        other = self.enterprise or self.other_posting
+        return f"{self.posting} ↔ {other}"
+
+
+class MatchEvent(models.Model):
+    """One step of a match (status change or follow-up), with who and when."""
+
+    match = models.ForeignKey(Match, models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.match} · {self.to_status}"

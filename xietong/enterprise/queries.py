@@ -226,3 +226,14 @@ for _model, _function in [
     scope.register(_model, _function, services.permission)
 scope.register(IndustryCode, reference(IndustryCode), lambda *a, **k: False)
 scope.register(Label, reference(Label), lambda *a, **k: False)
+
+
+def _register_postings() -> None:
+    from . import matches, postings
+    from .models import Match, Posting
+
+    scope.register(Posting, postings.visible, postings.permission)
+    scope.register(Match, matches.visible, matches.permission)
+
+
+_register_postings()

@@ -1,12 +1,14 @@
-"""Background jobs of the enterprise app (huey): large imports."""
+"""Background jobs of the enterprise app (huey): large imports, matching index updates,
+the daily postings job (publish, remind, expire; follow-ups of matches)."""
 
 from __future__ import annotations
 
 import logging
 
 from django.utils import timezone
-from huey.contrib.djhuey import db_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
+from xietong.conference.tasks import at_one_local
 from xietong.core.xlsx_import import ImportRejected
 
 from . import imports
@@ -49,3 +51,37 @@ def execute(job_id: int) -> ImportJob:
 @db_task()  # djhuey closes the job's database connection afterwards
 def run_import(job_id: int) -> None:
     execute(job_id)
+
+
+@db_task()
+def update_index(kind: str, pk: int, pair_id: int) -> None:
+    """One enterprise or posting changed: update its pair's matching index."""
+    from .suggestions import update_record
+
+    update_record(kind, pk, pair_id)
+
+
+@db_task()
+def rebuild_index(pair_id: int) -> None:
+    """Rebuild a pair's matching index (after a bulk import, which sends no signals)."""
+    from xietong.core.models import Partnership
+
+    from .suggestions import service
+
+    pair = Partnership.objects.filter(pk=pair_id).first()
+    if pair is not None:
+        service.rebuild(pair)
+
+
+def run_daily(today=None) -> dict[str, int]:
+    """Postings (publish, remind, expire) and the six-month follow-up of matches."""
+    from . import matches, postings
+
+    done = postings.run_daily(today)
+    done["follow_ups"] = matches.ask_follow_ups(today)
+    return done
+
+
+@db_periodic_task(at_one_local)
+def daily_job() -> None:
+    run_daily(timezone.localdate())

@@ -1,7 +1,8 @@
 """``xietong enterprise industry-codes`` reloads GB/T 4754-2017 from the shipped CSV;
 ``xietong enterprise import FILE --pair ID --side REGION --user NAME`` imports a workbook
 (all or nothing, errors listed by row and column); ``xietong enterprise demo`` loads the
-demo records."""
+demo records; ``xietong enterprise reindex [--pair ID]`` rebuilds the matching indexes;
+``xietong enterprise daily`` runs the daily postings job now."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         imp.add_argument("--side", required=True, help="Region name or id of the side.")
         imp.add_argument("--user", required=True, help="Username of the importing staff.")
         sub.add_parser("demo", help="Load the demo records of 两江新区 ↔ 万州区.")
+        rei = sub.add_parser("reindex", help="Rebuild the matching index of every pair.")
+        rei.add_argument("--pair", type=int, help="Only this partnership id.")
+        sub.add_parser("daily", help="Run the daily postings and matches job now.")
 
     def handle(self, *args, action, **options):
         if action == "industry-codes":
@@ -37,8 +41,26 @@ class Command(BaseCommand):
             from xietong.enterprise import demo
 
             self.stdout.write(str(demo.load()))
+        elif action == "reindex":
+            self._reindex(options.get("pair"))
+        elif action == "daily":
+            from xietong.enterprise.tasks import run_daily
+
+            self.stdout.write(str(run_daily()))
         else:
             self._import(options)
+
+    def _reindex(self, pair_id):
+        from xietong.enterprise.suggestions import service
+
+        pairs = Partnership.objects.all()
+        if pair_id is not None:
+            pairs = pairs.filter(pk=pair_id)
+            if not pairs.exists():
+                raise CommandError(f"no partnership with id {pair_id}")
+        for pair in pairs:
+            engine = service.rebuild(pair)
+            self.stdout.write(f"{pair}: {len(engine)} records → {service.directory(pair)}")
 
     def _import(self, options):
         from xietong.enterprise import imports
