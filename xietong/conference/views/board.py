@@ -275,11 +275,8 @@ def _month_labels(months: list[date]) -> list[dict]:
     day = _Dates()
     out = []
     for i, m in enumerate(months):
-        name = formats.date_format(m, "M")
-        label = pgettext("timeline month; %(name)s = Jan, %(number)s = 1", "%(name)s") % {
-            "name": name,
-            "number": m.month,
-        }
+        # A date format, translated: "M" (Jan) in English, "n月" (1月) in Chinese.
+        label = formats.date_format(m, pgettext("timeline month, a date format", "M"))
         year = (
             pgettext("timeline year", "%(year)s") % {"year": m.year}
             if i == 0 or m.month == 1
