@@ -318,6 +318,8 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "xietong.conference.models.Plan.Status",
         "MeetingStatusEnum": "xietong.conference.models.Meeting.Status",
         "AgreementStatusEnum": "xietong.conference.models.AnnualAgreement.Status",
+        "MatchStatusEnum": "xietong.enterprise.models.Match.Status",
+        "MatchRatingEnum": "xietong.enterprise.models.Match.Rating",
     },
 }
 

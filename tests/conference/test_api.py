@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from xietong.conference.models import (
@@ -466,7 +467,7 @@ def test_it_describes_the_conference_endpoints_in_the_schema(world, client):
 
 def en(client: APIClient) -> APIClient:
     """Messages are asserted in English (the msgids), whatever the catalogue says."""
-    client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
 

@@ -135,7 +135,8 @@ def test_it_refuses_a_plan_overlapping_one_of_the_same_kind(world, login, plans)
         _url("plan_create"), _plan_data(world, start_year=2028, end_year=2032)
     )
     assert response.status_code == 200
-    assert "2026–2030" in response.context["form"].errors["start_year"][0]
+    error = response.context["form"].errors["start_year"][0]
+    assert "2026—2030年" in error and "已覆盖其中部分年份" in error
     assert not Plan.objects.filter(start_year=2028).exists()
 
 

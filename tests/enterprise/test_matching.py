@@ -99,7 +99,7 @@ def test_posting_page_shows_suggestions_and_match_to_deal(people, firms, chain, 
     for status in ("contacted", "negotiating"):
         client.post(url, {"status": status})
     bad = client.post(url, {"status": "deal"})
-    assert "Give the contract value" in bad.content.decode()
+    assert "请填写合同金额（万元）" in bad.content.decode()
     today = timezone.localdate()
     client.post(url, {"status": "deal", "contract_value": "320.5", "deal_date": today})
     match.refresh_from_db()
@@ -219,7 +219,7 @@ def test_search_page_full_text_with_reasons_within_scope(people, firms, chain, c
     client.force_login(people["wz_ent"])
     page = client.get(reverse("enterprise:search"), {"q": "焊管"}).content.decode()
     assert "两江共享电子公司" in page
-    assert "is a kind of the requested" in page  # the reason is shown
+    assert "属于所需「焊管」的一种" in page  # the reason is shown
     assert "两江内部汽车部件公司" not in page and "渝中共享企业" not in page
     filtered = client.get(
         reverse("enterprise:search"), {"q": "焊管", "side": world_side(firms).pk}

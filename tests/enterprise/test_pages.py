@@ -107,7 +107,7 @@ def test_a_staff_edit_saves_products_and_contacts_and_keeps_industries(world, fi
     assert [(p.name, str(p.share)) for p in ent.main_products.all()] == [("车灯", "55.00")]
     assert [c.name for c in ent.contacts.all()] == ["赵六"]
     response = client.post(reverse("enterprise:enterprise_edit", args=[ent.pk]), data)
-    assert "Someone else saved" in response.content.decode()
+    assert "已有其他人保存了修改" in response.content.decode()
 
 
 def test_staff_create_and_edit_a_project_with_industry_codes(world, firms, login):

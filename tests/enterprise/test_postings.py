@@ -237,7 +237,7 @@ def test_contact_is_revealed_only_after_the_poster_accepts(people, firms, client
     assert SecurityEvent.objects.filter(
         kind=SecurityEvent.Kind.UNMASK, detail__contains=f"posting {posting.pk}"
     ).exists()
-    assert Notification.objects.filter(user=buyer, title__contains="accepted").exists()
+    assert Notification.objects.filter(user=buyer, title__contains="对接意向已被接受").exists()
 
 
 def test_declined_interest_keeps_contact_masked(people, firms):
@@ -321,7 +321,7 @@ def test_pages_create_submit_review(people, firms, client):
          "valid_from": today.isoformat(), "valid_until": today.isoformat(),
          "visibility": "both", "contact_name": "a", "contact_phone": "1"},
     )  # fmt: skip
-    assert bad.status_code == 200 and "needs this field" in bad.content.decode()
+    assert bad.status_code == 200 and "类供需信息须填写此项" in bad.content.decode()
     client.force_login(people["wz_staff"])
     listing = client.get(reverse("enterprise:posting_list") + "?review=1").content.decode()
     assert "寻求精密铸件配套加工" in listing

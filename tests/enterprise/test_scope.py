@@ -154,6 +154,6 @@ def test_an_edit_on_an_old_copy_is_refused(world, firms, login):
     assert client.post(edit, data).status_code == 302
     data["name"] = "座椅骨架B"  # a second tab still holding version 1
     response = client.post(edit, data)
-    assert response.status_code == 200 and "Someone else saved" in response.content.decode()
+    assert response.status_code == 200 and "已有其他人保存了修改" in response.content.decode()
     product.refresh_from_db()
     assert (product.name, product.version) == ("座椅骨架A", 2)

@@ -9,6 +9,8 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -81,6 +83,10 @@ class PostingSerializer(ScopedRelatedField, serializers.ModelSerializer):
     def get_contact(self, obj) -> dict:
         request = self.context.get("request")
         return postings.contact_for(request.user, obj, request)
+
+
+class NoBodySerializer(serializers.Serializer):
+    """An action that takes no request body."""
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -200,7 +206,7 @@ class PostingViewSet(ScopedViewSet):
             setattr(posting, key, value)
         postings.edit(self.request.user, posting)
 
-    @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
+    @action(detail=True, methods=["post"], serializer_class=NoBodySerializer)
     @django_errors
     def submit(self, request, pk=None):
         """Draft or returned → submitted (the poster)."""
@@ -336,7 +342,8 @@ class MatchViewSet(ScopedViewSet):
         match = matches.rate(request.user, self.get_object(), body.validated_data["rating"])
         return Response(MatchSerializer(match).data)
 
-    @action(detail=False, methods=["get"], serializer_class=serializers.Serializer)
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=False, methods=["get"], serializer_class=NoBodySerializer)
     def stats(self, request):
         """Counts, conversion rate and deal values per side, kind and month."""
         data = matches.stats(self.filter_queryset(self.get_queryset()))

@@ -8,4 +8,4 @@ class EnterpriseConfig(AppConfig):
     verbose_name = _("Enterprise collaboration")
 
     def ready(self) -> None:
-        from . import audit, queries, signals  # noqa: F401  (auditlog, scope rules, index)
+        from . import audit, events, queries, signals  # noqa: F401  (auditlog, scope rules, index)

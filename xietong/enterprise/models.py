@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
@@ -747,7 +748,7 @@ class Match(models.Model):
     deal or no deal; six months later the parties rate what came of it."""
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", _("Proposed")
+        PROPOSED = "proposed", pgettext_lazy("match status", "Proposed")
         CONTACTED = "contacted", _("Contacted")
         NEGOTIATING = "negotiating", _("Negotiating")
         DEAL = "deal", _("Deal")
@@ -832,3 +833,210 @@ class MatchEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.match} · {self.to_status}"
+
+
+# --- Networking events (企业家联谊活动) -------------------------------------------------------
+
+
+class Event(models.Model):
+    """A networking event of a pair: enterprises register, ask each other for 1:1 meetings,
+    the organisers (coordinators and department staff of the pair) build the schedule of
+    slots × tables and publish it; afterwards each meeting's outcome is recorded."""
+
+    class Theme(models.TextChoices):
+        MANAGEMENT = "management", _("Management")
+        SUPPLY_CHAIN = "supply_chain", _("Supply-chain pairing")
+        TECHNICAL = "technical", _("Technical services")
+        TALENT = "talent", _("Talent")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open for registration")
+        SCHEDULED = "scheduled", _("Schedule drafted")
+        PUBLISHED = "published", _("Schedule published")
+        HELD = "held", _("Held")
+
+    partnership = models.ForeignKey(
+        Partnership, models.PROTECT, related_name="+", verbose_name=_("partnership")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    date = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=200)
+    themes = models.JSONField(_("themes"), default=list, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity (enterprises)"), validators=[MinValueValidator(2)]
+    )
+    start_time = models.TimeField(_("first slot starts at"))
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("slot length (minutes)"), default=20, validators=[MinValueValidator(5)]
+    )
+    slot_count = models.PositiveSmallIntegerField(
+        _("number of slots"), validators=[MinValueValidator(1), MaxValueValidator(48)]
+    )
+    tables = models.PositiveSmallIntegerField(
+        _("number of tables"), validators=[MinValueValidator(1), MaxValueValidator(200)]
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("networking event")
+        verbose_name_plural = _("networking events")
+        ordering = ["-date", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        unknown = [t for t in self.themes or [] if t not in self.Theme.values]
+        if unknown:
+            raise ValidationError(
+                {"themes": _("Unknown theme: %(themes)s.") % {"themes": "、".join(unknown)}}
+            )
+
+    def theme_labels(self) -> list[str]:
+        labels = dict(self.Theme.choices)
+        return [str(labels[t]) for t in self.themes or [] if t in labels]
+
+    def slot_start(self, index: int):
+        """The time slot ``index`` (0-based) starts at."""
+        from datetime import datetime, timedelta
+
+        start = datetime.combine(self.date, self.start_time)
+        return (start + timedelta(minutes=self.slot_minutes * index)).time()
+
+
+class Registration(models.Model):
+    """An enterprise taking part in an event, with the names of its delegates."""
+
+    event = models.ForeignKey(
+        Event, models.CASCADE, related_name="registrations", verbose_name=_("event")
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, models.PROTECT, related_name="+", verbose_name=_("enterprise")
+    )
+    delegates = models.TextField(_("delegates"), help_text=_("Name and position, one a line."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("registered by")
+    )
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("event registration")
+        verbose_name_plural = _("event registrations")
+        ordering = ["event", "enterprise__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "enterprise"], name="event_registration_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.enterprise}"
+
+
+class MeetingRequest(models.Model):
+    """One registered enterprise asking another for a 1:1 meeting at the event."""
+
+    class Preference(models.TextChoices):
+        MUST = "must", _("Must meet")
+        WOULD_LIKE = "would_like", _("Would like to meet")
+        NO_THANKS = "no_thanks", _("No thanks")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+
+    from_registration = models.ForeignKey(
+        Registration, models.CASCADE, related_name="requests_sent", verbose_name=_("from")
+    )
+    to_registration = models.ForeignKey(
+        Registration, models.CASCADE, related_name="requests_received", verbose_name=_("to")
+    )
+    preference = models.CharField(
+        _("preference"), max_length=10, choices=Preference.choices, default=Preference.WOULD_LIKE
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    message = models.TextField(_("message"), blank=True)
+    expires_at = models.DateTimeField(_("answer by"))
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("meeting request")
+        verbose_name_plural = _("meeting requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_registration", "to_registration"], name="meeting_request_once"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_registration=models.F("to_registration")),
+                name="meeting_request_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_registration.enterprise} → {self.to_registration.enterprise}"
+
+
+class BlockedSlot(models.Model):
+    """A slot in which a registered enterprise cannot meet anyone."""
+
+    registration = models.ForeignKey(
+        Registration, models.CASCADE, related_name="blocked_slots", verbose_name=_("registration")
+    )
+    slot = models.PositiveSmallIntegerField(_("slot"))
+
+    class Meta:
+        verbose_name = _("blocked slot")
+        verbose_name_plural = _("blocked slots")
+        ordering = ["registration", "slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "slot"], name="blocked_slot_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration} · {self.slot + 1}"
+
+
+class ScheduledMeeting(models.Model):
+    """An accepted request placed in a slot at a table, and what came of it."""
+
+    event = models.ForeignKey(
+        Event, models.CASCADE, related_name="meetings", verbose_name=_("event")
+    )
+    request = models.OneToOneField(
+        MeetingRequest, models.CASCADE, related_name="meeting", verbose_name=_("request")
+    )
+    slot = models.PositiveSmallIntegerField(_("slot"))
+    table = models.PositiveSmallIntegerField(_("table"))
+    held = models.BooleanField(_("held"), null=True, blank=True)
+    follow_up = models.TextField(_("follow-up"), blank=True)
+    deal = models.BooleanField(_("agreement reached"), default=False)
+    match = models.ForeignKey(
+        Match,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("match followed up"),
+    )
+
+    class Meta:
+        verbose_name = _("scheduled meeting")
+        verbose_name_plural = _("scheduled meetings")
+        ordering = ["event", "slot", "table"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "slot", "table"], name="meeting_table_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} · {self.slot + 1}/{self.table}"

@@ -74,11 +74,13 @@ def rebuild_index(pair_id: int) -> None:
 
 
 def run_daily(today=None) -> dict[str, int]:
-    """Postings (publish, remind, expire) and the six-month follow-up of matches."""
-    from . import matches, postings
+    """Postings (publish, remind, expire), the six-month follow-up of matches and the
+    expiry of unanswered meeting requests of networking events."""
+    from . import events, matches, postings
 
     done = postings.run_daily(today)
     done["follow_ups"] = matches.ask_follow_ups(today)
+    done["meeting_requests_expired"] = events.expire_requests()
     return done
 
 
