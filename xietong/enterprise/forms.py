@@ -455,6 +455,11 @@ class PostingForm(ScopedModelForm):
             if "enterprise_choice" in self.fields:
                 self.initial["enterprise_choice"] = self.instance.enterprise_id
         self.order_fields(["where", "enterprise_choice", *self.Meta.fields])
+        for name in ("kind", "direction"):
+            field = self.fields[name]
+            field.choices = [("", _("Choose…")), *[c for c in field.choices if c[0] != ""]]
+        if "enterprise_choice" in self.fields:
+            self.fields["enterprise_choice"].empty_label = _("None: the side itself posts")
 
     @staticmethod
     def _label(place):
@@ -541,15 +546,19 @@ class SearchForm(forms.Form):
             ("talent", _("Talent")),
         ],
     )
-    side = forms.ModelChoiceField(label=_("Side"), queryset=Region.objects.none(), required=False)
+    side = forms.ModelChoiceField(
+        label=_("Side"), queryset=Region.objects.none(), required=False, empty_label=_("All")
+    )
     district = forms.CharField(label=_("District"), required=False, max_length=40)
     industry = forms.CharField(label=_("Industry (code or name)"), required=False, max_length=60)
     size_class = forms.ChoiceField(
         label=_("Size class"),
         required=False,
-        choices=[("", "—"), *Enterprise.Size.choices],
+        choices=[("", _("All")), *Enterprise.Size.choices],
     )
-    label = forms.ModelChoiceField(label=_("Label"), queryset=Label.objects.none(), required=False)
+    label = forms.ModelChoiceField(
+        label=_("Label"), queryset=Label.objects.none(), required=False, empty_label=_("All")
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

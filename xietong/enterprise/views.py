@@ -123,7 +123,10 @@ class EnterpriseList(SideListMixin, EnterpriseMixin, crud.ObjectListView):
         C(gettext_lazy("district"), "district"),
         C(gettext_lazy("size class"), "size_class"),
         C(gettext_lazy("revenue (10k yuan)"), "revenue"),
-        C(gettext_lazy("shared with the partner side"), lambda o: _("Yes") if o.shared else ""),
+        C(
+            gettext_lazy("shared with the partner side"),
+            lambda o: _("Yes") if o.shared else _("No"),
+        ),
     ]
 
     def get_queryset(self):
@@ -527,8 +530,9 @@ def change_detail(request, pk: int):
         "enterprise/change_detail.html",
         {
             "change": change,
+            # An approved request has been applied: there is no "before" left to compare.
             "rows": services.diff(change.enterprise, change.proposed)
-            if change.status == ChangeRequest.Status.PENDING
+            if change.status != ChangeRequest.Status.APPROVED
             else [],
             "may_review": may_review and change.status == ChangeRequest.Status.PENDING,
             "form": form,

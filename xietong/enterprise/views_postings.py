@@ -291,9 +291,19 @@ def match_detail(request, pk: int):
             "may_move": matches.may_move(request.user, match) and match.status not in matches.FINAL,
             "may_rate": matches.may_move(request.user, match) and match.follow_up_asked_on,
             "ratings": Match.Rating.choices,
-            "events": match.events.select_related("actor"),
+            "events": _labelled(match.events.select_related("actor")),
         },
     )
+
+
+def _labelled(events):
+    """Match events with their statuses as the user reads them (labels, not codes)."""
+    labels = dict(Match.Status.choices)
+    out = list(events)
+    for event in out:
+        event.from_label = labels.get(event.from_status, event.from_status)
+        event.to_label = labels.get(event.to_status, event.to_status)
+    return out
 
 
 @require_safe
