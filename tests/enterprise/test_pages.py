@@ -72,6 +72,18 @@ def test_the_edit_page_keeps_the_contacts_and_records_the_clear_view(world, firm
     assert SecurityEvent.objects.filter(kind="unmask", detail__contains="edit form").exists()
 
 
+def test_the_edit_page_types_its_product_and_contact_inputs(world, firms, login):
+    html = (
+        login(world.users["department_staff"])
+        .get(reverse("enterprise:enterprise_edit", args=[firms.lj_internal.pk]))
+        .content.decode()
+    )
+    assert 'type="number" step="0.01" id="id_products-0-share"' in html
+    assert 'type="tel" id="id_contacts-0-phone"' in html
+    assert 'type="email" id="id_contacts-0-email"' in html
+    assert 'type="text" id="id_products-0-name"' in html
+
+
 @pytest.mark.parametrize(
     ("role", "status"), [("enterprise_user", 200), ("department_staff", 404), ("nobody", 404)]
 )
