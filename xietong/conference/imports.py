@@ -17,7 +17,6 @@ import logging
 import re
 import secrets
 import time
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,7 +30,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from xietong.core import xlsx_import
 from xietong.core.models import OrgUnit, User
+from xietong.core.xlsx_import import CellError, ImportRejected, header_key
 
 from . import services
 from .models import AnnualAgreement, Area, Milestone, Target, TargetActual, Task
@@ -85,9 +86,6 @@ CADENCE_WORDS = {
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
-MAX_RATIO = 100  # uncompressed / compressed, for any member over RATIO_FLOOR
-RATIO_FLOOR = 1024 * 1024
-MAX_MEMBERS = 1000
 MAX_ROWS = 10000
 
 # Progress of an import: ``progress(phase, done, total)`` every PROGRESS_EVERY rows (and
@@ -105,26 +103,6 @@ MILESTONE_DATE_FIRST = re.compile(
     r"^(?P<date>\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?)\s+(?P<title>.+)$"
 )
 TARGET = re.compile(r"^(?P<name>.+?)\s*[：:|]\s*(?P<value>-?[\d,，]*\.?\d+)\s*(?P<measure>.*)$")
-
-
-class ImportRejected(Exception):
-    """The file as a whole cannot be read (not xlsx, too big, a bomb, no headers)."""
-
-
-@dataclass(frozen=True)
-class CellError:
-    row: int
-    column: str  # the workbook's header, e.g. 完成时限
-    message: str
-
-    def __str__(self) -> str:
-        if not self.column:
-            return _("Row %(row)d: %(message)s") % {"row": self.row, "message": self.message}
-        return _("Row %(row)d, column “%(column)s”: %(message)s") % {
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-        }
 
 
 @dataclass
@@ -162,67 +140,15 @@ class ImportResult:
 # --- 1. The upload ------------------------------------------------------------------
 
 
-def check_upload(name: str, data: bytes) -> None:
-    """Refuse anything but a modest, honest xlsx before any XML parser sees it."""
-    if not name.lower().endswith(".xlsx"):
-        raise ImportRejected(_("Only Excel workbooks (.xlsx) can be imported."))
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ImportRejected(
-            _("The file is larger than %(size)d MB.") % {"size": MAX_UPLOAD_BYTES // 1024**2}
-        )
-    not_xlsx = _("The file is not a valid Excel workbook (.xlsx).")
-    if not zipfile.is_zipfile(BytesIO(data)):
-        raise ImportRejected(not_xlsx)
-    try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            members = archive.infolist()
-            names = {m.filename for m in members}
-            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                raise ImportRejected(not_xlsx)
-            if len(members) > MAX_MEMBERS:
-                raise ImportRejected(not_xlsx)
-            bomb = ImportRejected(_("The file expands to too much data to be a task list."))
-            if sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES:
-                raise bomb
-            for member in members:
-                if member.flag_bits & 0x1:  # encrypted
-                    raise ImportRejected(not_xlsx)
-                ratio = member.file_size / max(member.compress_size, 1)
-                if member.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
-                    raise bomb
-            for member in members:
-                if member.filename.endswith((".xml", ".rels", ".vml")):
-                    _refuse_dtd(archive, member)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise ImportRejected(not_xlsx) from exc
-
-
-def _refuse_dtd(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
-    """A workbook never needs a DTD; entities are how XML bombs and XXE work."""
-    tail = b""
-    with archive.open(member) as stream:
-        while chunk := stream.read(1 << 16):
-            window = (tail + chunk).upper()
-            if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
-                raise ImportRejected(_("The file contains XML declarations that are not allowed."))
-            tail = chunk[-16:]
-
-
 def open_workbook(name: str, data: bytes):
-    from openpyxl import load_workbook
-
-    check_upload(name, data)
-    try:
-        return load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on malformed parts
-        raise ImportRejected(_("The file is not a valid Excel workbook (.xlsx).")) from exc
+    """The upload checked by ``core.xlsx_import`` (xlsx only, size cap, no zip or XML bomb)
+    and opened read-only."""
+    return xlsx_import.open_workbook(
+        name, data, max_bytes=MAX_UPLOAD_BYTES, max_uncompressed=MAX_UNCOMPRESSED_BYTES
+    )
 
 
 # --- 2. Parsing ---------------------------------------------------------------------
-
-
-def _header(value) -> str:
-    return re.sub(r"\s+", "", str(value or "")).rstrip("*＊")
 
 
 def _text(value) -> str:
@@ -326,7 +252,7 @@ def find_sheet(workbook):
     each known header."""
     for ws in (workbook[name] for name in workbook.sheetnames):
         first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
-        headers = {_header(v): i for i, v in enumerate(first) if _header(v)}
+        headers = {header_key(v): i for i, v in enumerate(first) if header_key(v)}
         if HEADER["code"] in headers:
             break
     else:

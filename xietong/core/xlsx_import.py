@@ -5,9 +5,6 @@
 compression ratio, and any DTD or entity declaration, which is how XML bombs and XXE
 work); ``open_workbook`` then hands the bytes to openpyxl in read-only mode. Errors found
 in the rows are ``CellError``s named by row and by the workbook's (Chinese) column header.
-
-The task-list import (``xietong.conference.imports``) has its own copy of these checks;
-new imports use this module.
 """
 
 from __future__ import annotations
