@@ -1196,12 +1196,12 @@ class _Loader:
         ``notify`` stores each key once, so loading the demo again adds nothing."""
         from . import tasks as jobs  # the job's module imports huey: only when loading
 
-        people = jobs._People()
+        people = jobs.People()
         rules = services.rules_for(self.pair)
         sent = 0
         with translation.override(settings.LANGUAGE_CODE):
             open_tasks = (
-                jobs._open_tasks()
+                jobs.open_tasks()
                 .filter(agreement__partnership=self.pair)
                 .exclude(light=Task.Light.GREEN)
             )
@@ -1213,8 +1213,8 @@ class _Loader:
                     .first()
                 )
                 day = timezone.localdate(turned_at) if turned_at else self.today
-                reason = jobs._reason(task, self.today, rules, list(task.milestones.all()))
-                sent += jobs._notify_turn(task, task.light, day, reason, people)
+                reason = jobs.reason_for(task, self.today, rules, list(task.milestones.all()))
+                sent += jobs.notify_turn(task, task.light, day, reason, people)
                 issue = task.issues.exclude(status=CoordinationIssue.Status.RESOLVED).first()
                 if task.light != Task.Light.RED or issue is None:
                     continue

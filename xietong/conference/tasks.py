@@ -84,7 +84,7 @@ def _issue_url() -> str:
         return ""
 
 
-class _People:
+class People:
     """Who to tell, looked up once per run: lead-unit staff and pair coordinators."""
 
     def __init__(self):
@@ -117,7 +117,7 @@ def _unique(users: list[User]) -> list[User]:
     return list(seen.values())
 
 
-def _reason(task: Task, today: date, rules: services.Rules, dues: list[Milestone]) -> str:
+def reason_for(task: Task, today: date, rules: services.Rules, dues: list[Milestone]) -> str:
     """Why a task is amber or red, in one sentence for the person."""
     if task.deadline < today:
         return _("The deadline %(date)s has passed.") % {"date": _day(task.deadline)}
@@ -152,7 +152,7 @@ def _status_label(status: str) -> str:
     return str(Task.Status(status).label)
 
 
-def _open_tasks():
+def open_tasks():
     return (
         Task.objects.exclude(stage__in=[Task.Stage.CLOSED, Task.Stage.TERMINATED])
         .exclude(agreement__status=AnnualAgreement.Status.DRAFT)
@@ -165,7 +165,7 @@ def _open_tasks():
     )
 
 
-def _notify_turn(task: Task, light: str, today: date, reason: str, people: _People) -> int:
+def notify_turn(task: Task, light: str, today: date, reason: str, people: People) -> int:
     if light == Task.Light.RED:
         title = _("Task %(code)s is overdue: %(title)s")
     else:
@@ -184,7 +184,7 @@ def _notify_turn(task: Task, light: str, today: date, reason: str, people: _Peop
     return sent
 
 
-def _escalate(task: Task, today: date, reason: str, people: _People, turned: bool) -> bool:
+def _escalate(task: Task, today: date, reason: str, people: People, turned: bool) -> bool:
     """An overdue task goes on the issue list for the next meeting and to both coordinators.
 
     Once per overdue spell: when it turns red, or when it is red and was never escalated;
@@ -223,10 +223,10 @@ def run_daily(today: date) -> DailyResult:
     """Apply the traffic-light rules to every open task on ``today`` (Asia/Shanghai),
     notify, escalate overdue tasks, then e-mail the day's digests."""
     result = DailyResult()
-    people = _People()
+    people = People()
     rules_by_programme: dict[int, services.Rules] = {}
     with translation.override(settings.LANGUAGE_CODE):
-        for task in _open_tasks().iterator(chunk_size=500):
+        for task in open_tasks().iterator(chunk_size=500):
             partnership = task.agreement.partnership
             if partnership.programme_id not in rules_by_programme:
                 rules_by_programme[partnership.programme_id] = services.rules_for(partnership)
@@ -249,9 +249,9 @@ def run_daily(today: date) -> DailyResult:
                     result.changed += 1
                 if light == Task.Light.GREEN:
                     continue
-                reason = _reason(task, today, rules, dues)
+                reason = reason_for(task, today, rules, dues)
                 if turned:
-                    result.notifications += _notify_turn(task, light, today, reason, people)
+                    result.notifications += notify_turn(task, light, today, reason, people)
                 if light == Task.Light.RED:
                     result.escalated += _escalate(task, today, reason, people, turned)
     result.digests = send_digests(today)
