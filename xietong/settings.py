@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "xietong.core",
     "xietong.conference",
     "xietong.enterprise",
+    "xietong.pairing",
     "xietong.api",
 ]
 
@@ -302,6 +303,12 @@ CONFERENCE_BOARD_TABLE_ROWS = int(env("CONFERENCE_BOARD_TABLE_ROWS", "100"))
 # Enterprise imports: size cap of a file, and above how many rows it runs as a job.
 ENTERPRISE_IMPORT_MAX_MB = int(env("ENTERPRISE_IMPORT_MAX_MB", "30"))
 ENTERPRISE_IMPORT_SYNC_ROWS = int(env("ENTERPRISE_IMPORT_SYNC_ROWS", "2000"))
+# Department pairing: from this day of the month (1–28), a pair with no work contact in the
+# month yet is reminded (a partnership may choose its own day); size cap of an attachment.
+PAIRING_REMINDER_DAY = int(env("PAIRING_REMINDER_DAY", "20"))
+if not 1 <= PAIRING_REMINDER_DAY <= 28:
+    raise ImproperlyConfigured("XIETONG_PAIRING_REMINDER_DAY must be between 1 and 28")
+PAIRING_UPLOAD_MAX_MB = int(env("PAIRING_UPLOAD_MAX_MB", "20"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Xietong API",
