@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/", include("xietong.api.urls")),
     path("conference/", include("xietong.conference.urls")),
     path("enterprise/", include("xietong.enterprise.urls")),
+    path("pairing/", include("xietong.pairing.urls")),
     path("", include("xietong.core.urls")),
 ]
 

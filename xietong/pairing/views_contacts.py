@@ -1,0 +1,3 @@
+"""Pages of the pairing app (see urls.py)."""
+
+urlpatterns: list = []
