@@ -27,7 +27,6 @@ Who may do what (the ``may_*`` predicates, also used by pages and the API):
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,17 +42,12 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from xietong.conference import services as conference
-from xietong.conference.forms_meetings import (
-    UPLOAD_TYPES,
-    _content_matches,
-    clean_filename,
-    safe_storage_name,
-)
 from xietong.conference.models import AnnualAgreement, Area, Task
 from xietong.conference.versions import lock
-from xietong.core import scope
+from xietong.core import scope, uploads
 from xietong.core.models import Membership, OrgUnit, Partnership, Role, User
 from xietong.core.notifications import notify
+from xietong.core.uploads import clean_filename, safe_storage_name
 
 from .models import (
     ContactAttachment,
@@ -881,31 +875,12 @@ def max_upload_bytes() -> int:
 
 
 def validate_upload(upload: UploadedFile) -> tuple[str, str]:
-    """Size (``XIETONG_PAIRING_UPLOAD_MAX_MB``), extension and content, as the conference
-    checks its attachments; returns (extension, content type)."""
-    if upload.size > max_upload_bytes():
-        raise ValidationError(
-            {
-                "file": _("The file is too large: at most %(mb)d MB.")
-                % {"mb": settings.PAIRING_UPLOAD_MAX_MB}
-            }
-        )
-    ext = os.path.splitext(upload.name or "")[1].lower()
-    if ext not in UPLOAD_TYPES:
-        raise ValidationError(
-            {
-                "file": _(
-                    "This type of file is not accepted. Upload PDF, Word, Excel or an image "
-                    "(%(ext)s)."
-                )
-                % {"ext": " ".join(sorted(UPLOAD_TYPES))}
-            }
-        )
-    if not _content_matches(upload, ext):
-        raise ValidationError(
-            {"file": _("The file's content does not match its extension %(ext)s.") % {"ext": ext}}
-        )
-    return ext, UPLOAD_TYPES[ext][0]
+    """Size (``XIETONG_PAIRING_UPLOAD_MAX_MB``), extension and content (``core.uploads``);
+    returns (extension, content type)."""
+    try:
+        return uploads.validate_upload(upload, max_upload_bytes())
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
 
 
 @transaction.atomic

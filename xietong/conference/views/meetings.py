@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from xietong.core import crud, scope
 from xietong.core.audit import record
 from xietong.core.models import Partnership, SecurityEvent
+from xietong.core.uploads import clean_filename, safe_storage_name
 
 from .. import docx, plan_services, queries, services
 from ..forms_meetings import (
@@ -38,11 +39,9 @@ from ..forms_meetings import (
     ResolutionForm,
     TaskRowFormSet,
     add_service_errors,
-    clean_filename,
     coordinated_partnerships,
     pair_people,
     pair_units,
-    safe_storage_name,
 )
 from ..models import (
     AgendaItem,

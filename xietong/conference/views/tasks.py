@@ -24,9 +24,10 @@ from django.views.decorators.http import require_POST
 
 from xietong.core import scope
 from xietong.core.models import User
+from xietong.core.uploads import clean_filename, safe_storage_name
 
 from .. import queries, services
-from ..forms_meetings import add_service_errors, clean_filename, safe_storage_name
+from ..forms_meetings import add_service_errors
 from ..forms_tasks import (
     ClaimForm,
     CompletionReviewForm,
