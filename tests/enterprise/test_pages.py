@@ -14,7 +14,7 @@ LISTS = {"department_staff": 200, "enterprise_user": 200, "security_auditor": 20
 CREATE = {
     "department_staff": 200,
     "partnership_coordinator": 200,
-    "system_admin": 200,
+    "system_admin": 403,
     "enterprise_user": 403,
     "sector_group_member": 403,
     "leader": 403,

@@ -70,7 +70,7 @@ def _party_enterprises(match: Match) -> set[int]:
 
 def may_move(user: User, match: Match) -> bool:
     r = _reach(user)
-    if r.admin or any(pair == match.posting.partnership_id for pair, _s in r.staff_sides):
+    if any(pair == match.posting.partnership_id for pair, _s in r.staff_sides):
         return True
     return bool(_party_enterprises(match) & r.enterprises) or postings.is_poster(
         user, match.posting
@@ -81,7 +81,7 @@ def may_propose(user: User, posting: Posting) -> bool:
     r = _reach(user)
     if posting.status != Posting.Status.PUBLISHED:
         return False
-    if r.admin or any(pair == posting.partnership_id for pair, _s in r.staff_sides):
+    if any(pair == posting.partnership_id for pair, _s in r.staff_sides):
         return True
     return postings.is_poster(user, posting)
 

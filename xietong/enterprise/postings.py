@@ -135,8 +135,7 @@ def visible(user: User, now=None) -> QuerySet[Posting]:
 
 
 def is_staff_of(user: User, posting: Posting) -> bool:
-    r = _reach(user)
-    return r.admin or (posting.partnership_id, posting.side_id) in r.staff_sides
+    return (posting.partnership_id, posting.side_id) in _reach(user).staff_sides
 
 
 def is_poster(user: User, posting: Posting) -> bool:
@@ -165,8 +164,13 @@ def may_close(user: User, posting: Posting) -> bool:
 
 
 def may_express_interest(user: User, posting: Posting) -> bool:
+    """Enterprises of the pair and staff of its other side; those who only read (programme
+    coordinators, leaders, sector members, the administrator) send no interest."""
+    r = _reach(user)
+    acts = any(pair == posting.partnership_id for pair, _side in r.staff_sides | r.enterprise_sides)
     return (
         posting.status == S.PUBLISHED
+        and acts
         and not is_poster(user, posting)
         and not is_staff_of(user, posting)
     )
@@ -183,8 +187,6 @@ def posting_places(user: User) -> list[tuple[Partnership, int, Enterprise | None
     for ent in Enterprise.objects.filter(pk__in=r.enterprises).select_related("partnership"):
         places.append((ent.partnership, ent.side_id, ent))
     sides = r.staff_sides
-    if r.admin:
-        sides = {(p.pk, region) for p in Partnership.objects.all() for region in p.region_ids}
     pairs = Partnership.objects.in_bulk({pair for pair, _side in sides})
     for pair_id, region_id in sorted(sides):
         places.append((pairs[pair_id], region_id, None))

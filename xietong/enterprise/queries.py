@@ -14,7 +14,7 @@ A record belongs to one side of one partnership. By role:
 - anyone else (auditor, people of other pairs): nothing, so such a URL is a 404.
 
 Writes (``services.permission``): partnership coordinators and department staff of the
-record's side create and change; coordinators (and the administrator) delete. An
+record's side create and change; coordinators delete (the administrator reads, writes none). An
 enterprise user changes its own profile only through a change request that department
 staff of its side review.
 """

@@ -476,7 +476,8 @@ def profile(request):
         form = forms.ProfileForm(instance=enterprise)
         products = forms.MainProductFormSet(initial=current["main_products"], prefix="products")
         contacts = forms.ContactFormSet(initial=current["contacts"], prefix="contacts")
-        services.record_form_unmask(request.user, enterprise, request)
+        if pending is None:  # the form, with the contacts in clear, is shown only then
+            services.record_form_unmask(request.user, enterprise, request)
     return render(
         request,
         "enterprise/profile.html",
@@ -507,7 +508,7 @@ def change_list(request):
 @login_required
 def change_detail(request, pk: int):
     change = scope.get_or_404(request.user, ChangeRequest, pk=pk)
-    may_review = services.may_review(request.user, change.enterprise)
+    may_review = services.may_review_change(request.user, change)
     form = forms.ReviewForm(request.POST or None)
     if request.method == "POST":
         if not may_review:
@@ -558,7 +559,7 @@ def import_page(request):
     r = queries.reach(request.user)
     if not r.anything:
         raise Http404
-    if not (r.admin or r.staff_sides):
+    if not r.staff_sides:
         raise PermissionDenied(_("Only staff of a side import its enterprises."))
     form = forms.ImportForm(request.POST or None, request.FILES or None, user=request.user)
     context = {"form": form, "max_mb": imports.max_upload_bytes() // 1024**2}
