@@ -398,4 +398,126 @@ def test_api_lists_events_of_visible_pairs_with_figures(client, ev, people, regs
     client.force_login(people["b_staff"])
     assert client.get("/api/v1/events/").json()["count"] == 0
     assert client.get(f"/api/v1/events/{ev.pk}/").status_code == 404
-    assert client.post("/api/v1/events/", {}).status_code == 405
+    # b_staff organises pair B, not A: pair A is not a choice (the full API: test_api_events)
+    response = client.post("/api/v1/events/", {"partnership": ev.partnership_id})
+    assert response.status_code == 400 and "partnership" in response.json()
+
+
+# --- Pinned meetings ------------------------------------------------------------------------
+
+
+def test_a_moved_meeting_is_pinned_and_a_rebuild_keeps_it_there(regs, people, ev):
+    ev.tables = 2
+    ev.save()
+    a = accepted(people, regs["wz"], regs["lj"], ("wz_ent", "lj_ent"))
+    b = accepted(people, regs["wz2"], regs["lj"], ("wz_ent2", "lj_ent"), "must")
+    events.build_schedule(people["lj_coord"], ev)
+    placed = {m.request_id: (m.slot, m.table, m.pinned) for m in ev.meetings.all()}
+    assert placed == {b.pk: (0, 1, False), a.pk: (1, 1, False)}
+    meeting_a = ScheduledMeeting.objects.get(request=a)
+    with pytest.raises(PermissionDenied):
+        events.move_meeting(people["wz_ent"], meeting_a, 1, 2)
+    events.move_meeting(people["lj_coord"], meeting_a, 1, 2)
+    # rebuilt without the pin, a would go back to table 1; pinned, it stays at table 2
+    events.build_schedule(people["lj_staff"], ev)
+    placed = {m.request_id: (m.slot, m.table, m.pinned) for m in ev.meetings.all()}
+    assert placed == {b.pk: (0, 1, False), a.pk: (1, 2, True)}
+    assert ScheduledMeeting.objects.get(request=a).pk == meeting_a.pk  # kept, not re-created
+    with pytest.raises(PermissionDenied):
+        events.unpin_meeting(people["wz_ent"], meeting_a)
+    events.unpin_meeting(people["lj_coord"], ScheduledMeeting.objects.get(request=a))
+    events.build_schedule(people["lj_staff"], ev)
+    placed = {m.request_id: (m.slot, m.table, m.pinned) for m in ev.meetings.all()}
+    assert placed == {b.pk: (0, 1, False), a.pk: (1, 1, False)}
+
+
+def test_a_pin_that_became_impossible_is_released_on_rebuild(regs, people, ev):
+    a = accepted(people, regs["wz"], regs["lj"], ("wz_ent", "lj_ent"))
+    events.build_schedule(people["lj_coord"], ev)
+    meeting = ScheduledMeeting.objects.get(request=a)
+    events.move_meeting(people["lj_coord"], meeting, 1, 1)
+    events.set_blocked_slots(people["wz_ent"], regs["wz"], [1])  # 万州测试企业 now busy at 2
+    events.build_schedule(people["lj_coord"], ev)
+    meeting = ScheduledMeeting.objects.get(request=a)
+    assert (meeting.slot, meeting.pinned) == (0, False)
+
+
+def test_schedule_page_shows_pins_and_unpins(client, ev, people, regs):
+    a = accepted(people, regs["wz"], regs["lj"], ("wz_ent", "lj_ent"))
+    events.build_schedule(people["lj_coord"], ev)
+    meeting = ScheduledMeeting.objects.get(request=a)
+    client.force_login(people["lj_coord"])
+    client.cookies["django_language"] = "en"
+    url = reverse("enterprise:event_schedule", args=[ev.pk])
+    response = client.post(
+        reverse("enterprise:event_move", args=[meeting.pk]), {"slot": 2, "table": 1}, follow=True
+    )
+    page = response.content.decode()
+    assert "The meeting is moved and pinned there." in page
+    assert f'data-testid="pinned-{meeting.pk}"' in page
+    assert "1 meeting pinned by the organisers; rebuilding keeps it where it is." in page
+    client.post(reverse("enterprise:event_action", args=[ev.pk, "build"]))
+    meeting.refresh_from_db()
+    assert (meeting.slot, meeting.pinned) == (1, True)
+    client.force_login(people["wz_ent"])
+    assert client.post(reverse("enterprise:event_unpin", args=[meeting.pk])).status_code == 403
+    client.force_login(people["b_staff"])
+    assert client.post(reverse("enterprise:event_unpin", args=[meeting.pk])).status_code == 404
+    client.force_login(people["lj_coord"])
+    response = client.post(reverse("enterprise:event_unpin", args=[meeting.pk]), follow=True)
+    assert "The meeting is no longer pinned." in response.content.decode()
+    meeting.refresh_from_db()
+    assert not meeting.pinned
+    assert client.get(url).status_code == 200
+
+
+# --- Suggestions ----------------------------------------------------------------------------
+
+
+def _products(firm, *names):
+    from xietong.enterprise.models import MainProduct
+
+    for i, name in enumerate(names, start=1):
+        MainProduct.objects.create(enterprise=firm, position=i, name=name)
+
+
+def test_suggestions_come_from_the_engine_with_explanations(client, ev, people, regs, firms):
+    from xietong.enterprise import events_suggest
+    from xietong.enterprise.suggestions import service
+
+    _products(firms.wz_internal, "汽车座椅总成", "制动盘")
+    _products(firms.lj_shared, "汽车座椅总成")
+    _products(firms.wz_shared, "精制茶")
+    _products(firms.lj_internal, "制动盘")  # not registered: never suggested
+    service.rebuild(ev.partnership)
+    found = events_suggest.suggest(regs["wz"])
+    assert [s.registration for s in found] == [regs["lj"]]
+    assert found[0].partner_side
+    assert found[0].explanation == "Its “汽车座椅总成” is close to your “汽车座椅总成”."
+
+    client.force_login(people["wz_ent"])
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("enterprise:event_detail", args=[ev.pk])).content.decode()
+    assert 'data-testid="event-suggestion"' in page and "Worth meeting for 万州测试企业" in page
+    assert "两江共享电子公司" in page
+    assert "Its “汽车座椅总成” is close to your “汽车座椅总成”." in page
+    # one click: a request to 两江共享电子公司; it is then no longer suggested
+    response = client.post(
+        reverse("enterprise:event_action", args=[ev.pk, "request"]),
+        {"sender": regs["wz"].pk, "addressee": regs["lj"].pk, "preference": "would_like"},
+    )
+    assert response.status_code == 302
+    assert MeetingRequest.objects.filter(
+        from_registration=regs["wz"], to_registration=regs["lj"], status=R.PENDING
+    ).exists()
+    assert events_suggest.suggest(regs["wz"]) == []
+    # an organiser reads them per registration; another participant does not see wz's
+    client.force_login(people["lj_coord"])
+    url = reverse("enterprise:event_detail", args=[ev.pk])
+    assert 'data-testid="event-suggestions"' not in client.get(url).content.decode()
+    page = client.get(url, {"for": regs["lj"].pk}).content.decode()
+    assert "Worth meeting for 两江共享电子公司" in page
+    assert "No other participant fits yet" in page  # its one fit already has a request
+    client.force_login(people["wz_ent2"])
+    page = client.get(url, {"for": regs["wz"].pk}).content.decode()
+    assert "汽车座椅总成" not in page

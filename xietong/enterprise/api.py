@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -421,63 +420,3 @@ ROUTES = [
 from .api_postings import ROUTES as _POSTING_ROUTES  # noqa: E402  (postings and matches)
 
 ROUTES += _POSTING_ROUTES
-
-
-# --- Networking events (read-only; the pages run the workflow) ------------------------------
-
-from rest_framework import viewsets  # noqa: E402
-
-from . import events as _events  # noqa: E402  (also registers the events' scope)
-from .models import Event  # noqa: E402
-
-
-class EventFiguresSerializer(serializers.Serializer):
-    registrations = serializers.IntegerField()
-    requests = serializers.IntegerField()
-    accepted = serializers.IntegerField()
-    acceptance_rate = serializers.FloatField(allow_null=True)
-    scheduled = serializers.IntegerField()
-    held = serializers.IntegerField()
-    deals = serializers.IntegerField()
-
-
-class EventSerializer(serializers.ModelSerializer):
-    figures = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Event
-        fields = [
-            "id",
-            "partnership",
-            "title",
-            "date",
-            "place",
-            "themes",
-            "capacity",
-            "start_time",
-            "slot_minutes",
-            "slot_count",
-            "tables",
-            "status",
-            "figures",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(EventFiguresSerializer)
-    def get_figures(self, obj: Event) -> dict:
-        return EventFiguresSerializer(_events.figures(obj)).data
-
-
-class EventViewSet(viewsets.ReadOnlyModelViewSet):
-    """Networking events of the pairs the user sees (others: 404), with their figures."""
-
-    serializer_class = EventSerializer
-    filterset_fields = ["partnership", "status"]
-    search_fields = ["title", "place"]
-    ordering_fields = ["date", "title"]
-
-    def get_queryset(self):
-        return _events.visible(self.request.user)
-
-
-ROUTES += [("events", EventViewSet, "event")]

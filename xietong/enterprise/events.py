@@ -85,13 +85,13 @@ def visible_requests(user: User) -> QuerySet[MeetingRequest]:
 
 
 def is_organiser(user: User, event: Event) -> bool:
-    r = _reach(user)
-    return r.admin or any(p == event.partnership_id for p, _s in r.staff_sides)
+    """Staff of either side of the event's pair organise it (the administrator only reads:
+    no business writes)."""
+    return may_organise_pair(user, event.partnership_id)
 
 
 def may_organise_pair(user: User, partnership_id: int) -> bool:
-    r = _reach(user)
-    return r.admin or any(p == partnership_id for p, _s in r.staff_sides)
+    return any(p == partnership_id for p, _s in _reach(user).staff_sides)
 
 
 def acts_for(user: User, registration: Registration) -> bool:
@@ -111,9 +111,30 @@ def permission(user: User, action: str, obj=None, **ctx) -> bool:
     return action == "view"
 
 
+def visible_meetings(user: User) -> QuerySet[ScheduledMeeting]:
+    """Scheduled meetings: the organisers and internal readers of the pair see all; an
+    enterprise user those of its own enterprise."""
+    qs = ScheduledMeeting.objects.select_related(
+        "event", "request__from_registration__enterprise", "request__to_registration__enterprise"
+    )
+    r = _reach(user)
+    if r.admin:
+        return qs
+    internal = set(r.whole_pairs) | {p for p, _s in r.sides}
+    q = Q(event__partnership_id__in=internal)
+    q |= Q(request__from_registration__enterprise_id__in=r.enterprises)
+    q |= Q(request__to_registration__enterprise_id__in=r.enterprises)
+    return qs.filter(q)
+
+
+def _no_direct_writes(*args, **kwargs) -> bool:
+    return False  # written only through the services below
+
+
 scope.register(Event, visible, permission)
-scope.register(Registration, visible_registrations, lambda *a, **k: False)
-scope.register(MeetingRequest, visible_requests, lambda *a, **k: False)
+scope.register(Registration, visible_registrations, _no_direct_writes)
+scope.register(MeetingRequest, visible_requests, _no_direct_writes)
+scope.register(ScheduledMeeting, visible_meetings, _no_direct_writes)
 
 
 # --- Event ----------------------------------------------------------------------------------
@@ -124,6 +145,39 @@ def create(user: User, event: Event) -> Event:
         raise PermissionDenied(_("Only the organisers of the pair create its events."))
     event.created_by = user
     event.status = E.DRAFT
+    event.full_clean()
+    event.save()
+    return event
+
+
+EDITABLE = (
+    "title",
+    "date",
+    "place",
+    "themes",
+    "capacity",
+    "start_time",
+    "slot_minutes",
+    "slot_count",
+    "tables",
+)
+
+
+def update(user: User, event: Event, changes: dict) -> Event:
+    """Change an event's details (organisers) before its schedule is drafted; the pair never
+    changes, and the capacity cannot drop below the enterprises already registered."""
+    _organiser(user, event)
+    _status(event, E.DRAFT, E.OPEN)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError({k: _("This field cannot be changed.") for k in sorted(unknown)})
+    for key, value in changes.items():
+        setattr(event, key, value)
+    registered = event.registrations.count()
+    if event.capacity < registered:
+        raise ValidationError(
+            {"capacity": _("%(n)d enterprises are already registered.") % {"n": registered}}
+        )
     event.full_clean()
     event.save()
     return event
@@ -279,7 +333,8 @@ class Left:
 
 
 def build_schedule(user: User, event: Event) -> list[Left]:
-    """Place the event's accepted requests (replacing any draft); returns those left out."""
+    """Place the event's accepted requests (replacing the draft, but keeping the meetings an
+    organiser pinned where they are); returns those left out."""
     _organiser(user, event)
     _status(event, E.OPEN, E.SCHEDULED)
     accepted = {
@@ -291,6 +346,7 @@ def build_schedule(user: User, event: Event) -> list[Left]:
     blocked: dict[int, set[int]] = {}
     for b in BlockedSlot.objects.filter(registration__event=event):
         blocked.setdefault(b.registration_id, set()).add(b.slot)
+    pinned = {m.request_id: m for m in event.meetings.filter(pinned=True)}
     result = scheduling.schedule(
         [
             scheduling.Request(r.pk, r.from_registration_id, r.to_registration_id, r.preference)
@@ -299,12 +355,17 @@ def build_schedule(user: User, event: Event) -> list[Left]:
         event.slot_count,
         event.tables,
         blocked,
+        fixed={rid: (m.slot, m.table) for rid, m in pinned.items() if rid in accepted},
     )
+    kept = {
+        p.request for p in result.placed if p.request in pinned and p.request not in result.released
+    }
     with transaction.atomic():
-        event.meetings.all().delete()
+        event.meetings.exclude(request_id__in=kept).delete()
         ScheduledMeeting.objects.bulk_create(
             ScheduledMeeting(event=event, request_id=p.request, slot=p.slot, table=p.table)
             for p in result.placed
+            if p.request not in kept
         )
         event.status = E.SCHEDULED
         event.save(update_fields=["status"])
@@ -325,7 +386,7 @@ def reason_text(reason: str) -> str:
 
 def move_meeting(user: User, meeting: ScheduledMeeting, slot: int, table: int) -> ScheduledMeeting:
     """Move a meeting to another slot (0-based) and table, if both parties and the table are
-    free there."""
+    free there; the moved meeting is pinned (a rebuild keeps it there)."""
     event = meeting.event
     _organiser(user, event)
     _status(event, E.SCHEDULED, E.PUBLISHED)
@@ -352,8 +413,17 @@ def move_meeting(user: User, meeting: ScheduledMeeting, slot: int, table: int) -
         raise ValidationError(
             {"slot": _("One of the two enterprises is not available in that slot.")}
         )
-    meeting.slot, meeting.table = slot, table
-    meeting.save(update_fields=["slot", "table"])
+    meeting.slot, meeting.table, meeting.pinned = slot, table, True
+    meeting.save(update_fields=["slot", "table", "pinned"])
+    return meeting
+
+
+def unpin_meeting(user: User, meeting: ScheduledMeeting) -> ScheduledMeeting:
+    """Let the next rebuild place the meeting again like any other."""
+    _organiser(user, meeting.event)
+    _status(meeting.event, E.SCHEDULED, E.PUBLISHED)
+    meeting.pinned = False
+    meeting.save(update_fields=["pinned"])
     return meeting
 
 
@@ -401,6 +471,29 @@ def record_outcome(
     )
     meeting.save(update_fields=["held", "follow_up", "deal", "match"])
     return meeting
+
+
+def candidate_matches(user: User, meeting: ScheduledMeeting) -> list[Match]:
+    """Matches of the pair the user sees that a meeting's outcome may be linked to: those
+    between the two parties first, then those of one of them, then the pair's others."""
+    req = meeting.request
+    parties = {req.from_registration.enterprise_id, req.to_registration.enterprise_id}
+    qs = (
+        scope.queryset(user, Match)
+        .filter(posting__partnership_id=meeting.event.partnership_id)
+        .select_related("posting", "enterprise", "other_posting")
+    )
+    own = Q(enterprise_id__in=parties) | Q(posting__enterprise_id__in=parties)
+    own |= Q(other_posting__enterprise_id__in=parties)
+    involved = list(qs.filter(own).order_by("-pk"))
+
+    def both(m: Match) -> bool:
+        other = m.enterprise_id or (m.other_posting.enterprise_id if m.other_posting else None)
+        return {m.posting.enterprise_id, other} == parties
+
+    involved.sort(key=lambda m: not both(m))
+    rest = qs.exclude(pk__in=[m.pk for m in involved]).order_by("-pk")[:50]
+    return involved + list(rest)
 
 
 # --- Figures and agenda ---------------------------------------------------------------------

@@ -38,7 +38,11 @@ class EventForm(forms.ModelForm):
     def __init__(self, *args, partnerships=None, **kwargs):
         super().__init__(*args, **kwargs)
         if partnerships is not None:
-            self.fields["partnership"].queryset = partnerships
+            field = self.fields["partnership"]
+            field.queryset = partnerships
+            if len(partnerships) == 1:  # an organiser of one pair: nothing to choose
+                field.empty_label = None
+                field.initial = partnerships[0].pk
 
 
 class RegisterForm(forms.Form):
@@ -91,3 +95,8 @@ class OutcomeForm(forms.Form):
     held = forms.BooleanField(label=_("held"), required=False)
     deal = forms.BooleanField(label=_("agreement reached"), required=False)
     follow_up = forms.CharField(label=_("follow-up"), required=False)
+    match = forms.ModelChoiceField(label=_("match followed up"), queryset=None, required=False)
+
+    def __init__(self, *args, matches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["match"].queryset = matches

@@ -1008,7 +1008,8 @@ class BlockedSlot(models.Model):
 
 
 class ScheduledMeeting(models.Model):
-    """An accepted request placed in a slot at a table, and what came of it."""
+    """An accepted request placed in a slot at a table, and what came of it. A meeting an
+    organiser moved is pinned: rebuilding the draft schedules the others around it."""
 
     event = models.ForeignKey(
         Event, models.CASCADE, related_name="meetings", verbose_name=_("event")
@@ -1021,6 +1022,11 @@ class ScheduledMeeting(models.Model):
     held = models.BooleanField(_("held"), null=True, blank=True)
     follow_up = models.TextField(_("follow-up"), blank=True)
     deal = models.BooleanField(_("agreement reached"), default=False)
+    pinned = models.BooleanField(
+        _("pinned"),
+        default=False,
+        help_text=_("Moved by an organiser: rebuilding the schedule keeps it where it is."),
+    )
     match = models.ForeignKey(
         Match,
         models.SET_NULL,

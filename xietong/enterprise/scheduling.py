@@ -3,10 +3,14 @@
 ``schedule`` takes the meetings to place (each between two participants, with a priority)
 and returns where each one goes. Guarantees:
 
+- fixed placements (meetings an organiser pinned) stay where they are, when they are still
+  possible (a valid slot and table, both parties free, neither blocked, table not taken by
+  an earlier fixed one); one that is not is released and placed like any other request;
 - nobody is in two meetings in the same slot, and nobody meets in a slot they blocked;
 - at most ``n_tables`` meetings share a slot (tables are numbered 1..n_tables);
-- must-meet requests are placed before would-like ones, then in request id order, each in
-  the earliest slot both parties are free with the lowest free table;
+- apart from the fixed ones, must-meet requests are placed before would-like ones, then
+  in request id order, each in the earliest slot both parties are free with the lowest
+  free table;
 - the same input always gives the same output;
 - a request that cannot be placed is returned with the reason why.
 """
@@ -14,7 +18,7 @@ and returns where each one goes. Guarantees:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MUST = "must"
 WOULD_LIKE = "would_like"
@@ -53,6 +57,7 @@ class Unplaced:
 class Result:
     placed: list[Placed]
     unplaced: list[Unplaced]
+    released: list[int] = field(default_factory=list)  # fixed ones that could not stay
 
 
 def schedule(
@@ -60,7 +65,9 @@ def schedule(
     n_slots: int,
     n_tables: int,
     blocked: Mapping[int, Iterable[int]] | None = None,
+    fixed: Mapping[int, tuple[int, int]] | None = None,
 ) -> Result:
+    """Place ``requests``; ``fixed`` maps a request id to the (slot, table) it is pinned to."""
     if n_slots < 0 or n_tables < 0:
         raise ValueError(f"slots and tables cannot be negative (got {n_slots}, {n_tables})")
     blocked_sets = {p: set(slots) for p, slots in (blocked or {}).items()}
@@ -69,15 +76,46 @@ def schedule(
     met: set[frozenset[int]] = set()
     result = Result(placed=[], unplaced=[])
     ordered = sorted(requests, key=lambda r: (PRIORITY.get(r.preference, 9), r.id))
+
+    def take(req: Request, slot: int, table: int) -> None:
+        used_tables[slot].add(table)
+        busy.setdefault(req.a, set()).add(slot)
+        busy.setdefault(req.b, set()).add(slot)
+        met.add(frozenset((req.a, req.b)))
+        result.placed.append(Placed(req.id, slot, table))
+
+    done: set[int] = set()
+    for req in ordered:  # the pinned first, in the same order as the rest
+        if req.id not in (fixed or {}):
+            continue
+        slot, table = fixed[req.id]
+        keep = (
+            req.preference in PRIORITY
+            and req.a != req.b
+            and frozenset((req.a, req.b)) not in met
+            and 0 <= slot < n_slots
+            and 1 <= table <= n_tables
+            and table not in used_tables[slot]
+            and all(
+                slot not in busy.get(p, ()) and slot not in blocked_sets.get(p, ())
+                for p in (req.a, req.b)
+            )
+        )
+        if keep:
+            take(req, slot, table)
+            done.add(req.id)
+        else:
+            result.released.append(req.id)
     for req in ordered:
+        if req.id in done:
+            continue
         if req.preference not in PRIORITY:
             result.unplaced.append(Unplaced(req.id, NOT_WANTED))
             continue
         if req.a == req.b:
             result.unplaced.append(Unplaced(req.id, SAME_PARTICIPANT))
             continue
-        pair = frozenset((req.a, req.b))
-        if pair in met:
+        if frozenset((req.a, req.b)) in met:
             result.unplaced.append(Unplaced(req.id, DUPLICATE))
             continue
         unavailable = (
@@ -95,9 +133,5 @@ def schedule(
             result.unplaced.append(Unplaced(req.id, NO_TABLE))
             continue
         table = min(t for t in range(1, n_tables + 1) if t not in used_tables[slot])
-        used_tables[slot].add(table)
-        busy.setdefault(req.a, set()).add(slot)
-        busy.setdefault(req.b, set()).add(slot)
-        met.add(pair)
-        result.placed.append(Placed(req.id, slot, table))
+        take(req, slot, table)
     return result

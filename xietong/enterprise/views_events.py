@@ -29,9 +29,9 @@ from xietong.conference.docx import (
 )
 from xietong.core import scope
 
-from . import events, queries
+from . import events, events_suggest, queries
 from .forms_events import EventForm, MoveForm, OutcomeForm, RegisterForm, RequestForm
-from .models import Enterprise, Event, MeetingRequest, Registration, ScheduledMeeting
+from .models import Enterprise, Event, Match, MeetingRequest, Registration, ScheduledMeeting
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -41,9 +41,7 @@ def _error_text(exc: ValidationError) -> str:
 
 
 def _organised_pairs(user):
-    r = queries.reach(user)
-    qs = scope.partnerships(user)
-    return qs if r.admin else qs.filter(pk__in={p for p, _s in r.staff_sides})
+    return scope.partnerships(user).filter(pk__in={p for p, _s in queries.reach(user).staff_sides})
 
 
 @require_safe
@@ -114,6 +112,19 @@ def event_detail(request, pk: int):
         )
     eligible = _registrable(user, event).exclude(pk__in=registrations.values("enterprise"))
     rows = [(r, events.may_answer(user, r)) for r in requests]
+    requesting = event.status in (Event.Status.OPEN, Event.Status.SCHEDULED)
+    suggested = []  # (registration, its suggestions)
+    if requesting:
+        if organiser:
+            chosen = (
+                own.filter(pk=request.GET.get("for")).first()
+                if request.GET.get("for", "").isdigit()
+                else None
+            )
+            targets = [chosen] if chosen else []
+        else:
+            targets = list(own)
+        suggested = [(reg, events_suggest.suggest(reg)) for reg in targets]
     return render(
         request,
         "enterprise/event_detail.html",
@@ -128,8 +139,10 @@ def event_detail(request, pk: int):
             if event.status == Event.Status.OPEN and eligible.exists()
             else None,
             "request_form": RequestForm(senders=own, registrations=registrations)
-            if event.status in (Event.Status.OPEN, Event.Status.SCHEDULED) and own
+            if requesting and own
             else None,
+            "suggested": suggested,
+            "requesting": requesting,
             "agenda_ready": event.status in (Event.Status.PUBLISHED, Event.Status.HELD),
         },
     )
@@ -174,6 +187,8 @@ def event_action(request, pk: int, action: str):
             events.mark_held(user, event)
             messages.success(request, _("The event is marked as held."))
         elif action == "register":
+            if not (events.is_organiser(user, event) or queries.reach(user).enterprises):
+                raise PermissionDenied(_("You can register only your own enterprise."))
             form = RegisterForm(request.POST, enterprises=_registrable(user, event))
             if not form.is_valid():
                 raise ValidationError(_("Choose an enterprise and name its delegates."))
@@ -182,6 +197,8 @@ def event_action(request, pk: int, action: str):
             )
             messages.success(request, _("The enterprise is registered."))
         elif action == "request":
+            if not _own_registrations(user, event).exists():
+                raise PermissionDenied(_("You can send requests only for your own enterprise."))
             form = RequestForm(
                 request.POST,
                 senders=_own_registrations(user, event),
@@ -225,17 +242,29 @@ def event_schedule(request, pk: int):
     event = scope.get_or_404(request.user, Event, pk=pk)
     if not events.is_organiser(request.user, event):
         raise PermissionDenied(_("Only the organisers of the pair may do this."))
+    outcomes = event.status == Event.Status.HELD
+    grid = events.grid(event)
+    if outcomes:
+        for _index, _start, cells in grid:
+            for m in cells:
+                if m is not None:
+                    m.candidates = events.candidate_matches(request.user, m)
     return render(
         request,
         "enterprise/event_schedule.html",
         {
             "event": event,
-            "grid": events.grid(event),
+            "grid": grid,
             "tables": range(1, event.tables + 1),
             "movable": event.status in (Event.Status.SCHEDULED, Event.Status.PUBLISHED),
-            "outcomes": event.status == Event.Status.HELD,
+            "outcomes": outcomes,
+            "pinned": sum(1 for _i, _s, cells in grid for m in cells if m and m.pinned),
         },
     )
+
+
+def _matches(user, event):
+    return scope.queryset(user, Match).filter(posting__partnership_id=event.partnership_id)
 
 
 def _meeting_or_404(user, pk: int) -> ScheduledMeeting:
@@ -260,7 +289,19 @@ def event_move(request, pk: int):
         events.move_meeting(
             request.user, meeting, form.cleaned_data["slot"] - 1, form.cleaned_data["table"]
         )
-        messages.success(request, _("The meeting is moved."))
+        messages.success(request, _("The meeting is moved and pinned there."))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("enterprise:event_schedule", meeting.event_id)
+
+
+@require_POST
+@login_required
+def event_unpin(request, pk: int):
+    meeting = _meeting_or_404(request.user, pk)
+    try:
+        events.unpin_meeting(request.user, meeting)
+        messages.success(request, _("The meeting is no longer pinned."))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     return redirect("enterprise:event_schedule", meeting.event_id)
@@ -270,13 +311,18 @@ def event_move(request, pk: int):
 @login_required
 def event_outcome(request, pk: int):
     meeting = _meeting_or_404(request.user, pk)
-    form = OutcomeForm(request.POST)
+    form = OutcomeForm(request.POST, matches=_matches(request.user, meeting.event))
     try:
         if not form.is_valid():
             raise ValidationError(_("The outcome is not valid."))
         data = form.cleaned_data
         events.record_outcome(
-            request.user, meeting, held=data["held"], deal=data["deal"], follow_up=data["follow_up"]
+            request.user,
+            meeting,
+            held=data["held"],
+            deal=data["deal"],
+            follow_up=data["follow_up"],
+            match=data["match"],
         )
         messages.success(request, _("The outcome is recorded."))
     except ValidationError as exc:
@@ -349,6 +395,7 @@ urlpatterns = [
     path("events/<int:pk>/<str:action>/", event_action, name="event_action"),
     path("events/requests/<int:pk>/answer/", event_answer, name="event_answer"),
     path("events/meetings/<int:pk>/move/", event_move, name="event_move"),
+    path("events/meetings/<int:pk>/unpin/", event_unpin, name="event_unpin"),
     path("events/meetings/<int:pk>/outcome/", event_outcome, name="event_outcome"),
     path("events/registrations/<int:pk>/agenda.docx", event_agenda, name="event_agenda"),
 ]
