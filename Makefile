@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/xietong
 export XIETONG_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test venv assets static lint pytest pytest-pg e2e bench-web bench-conference bench-matching bench-enterprise messages clean
+.PHONY: demo test venv assets static lint pytest pytest-pg e2e bench-web bench-conference bench-matching bench-enterprise bench-enterprise-index messages clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -80,6 +80,10 @@ bench-matching: venv
 
 bench-enterprise: venv
 	$(BIN)/python bench/enterprise_import.py
+
+# One-record updates of a pair's matching index at 50,000 enterprises (journal vs full save).
+bench-enterprise-index: venv
+	$(BIN)/python bench/enterprise_index.py
 
 messages: venv
 	cd xietong && ../$(BIN)/xietong makemessages -l zh_Hans --no-obsolete && ../$(BIN)/xietong compilemessages -l zh_Hans

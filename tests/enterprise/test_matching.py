@@ -18,7 +18,7 @@ from xietong.core.models import Notification
 from xietong.enterprise import matches, postings, suggestions
 from xietong.enterprise.models import Enterprise, MainProduct, Match, Posting, Suggestion
 
-from .conftest import credit_code
+from .conftest import credit_code, products
 from .test_postings import draft
 
 
@@ -42,11 +42,15 @@ def test_suggestions_partner_side_first_with_explanations_and_no_peers(people, f
     names = [s.enterprise.name for s in staff_view if s.enterprise]
     assert names == ["两江共享电子公司", "万州共享食品公司"]  # 两江 internal: not shared
     first = staff_view[0]
+    # Led by the chain link of the suggested enterprise (both are 3670 汽车零部件).
     assert first.explanation == (
-        "Main product no. 2 of the enterprise “不锈钢焊管” is a kind of the requested “焊管”."
+        "Automobile chain · parts and components link: main product no. 2 of the enterprise"
+        " “不锈钢焊管” is a kind of the requested “焊管”."
     )
+    assert first.match["chain"] == "automobile" and first.match["link"] == "parts"
     assert staff_view[1].explanation == (
-        "Main product no. 1 of the enterprise “焊管” is exactly the requested “焊管”."
+        "Automobile chain · parts and components link: main product no. 1 of the enterprise"
+        " “焊管” is exactly the requested “焊管”."
     )
     # The enterprise user does not see its own side's other enterprises.
     ent_view = suggestions.visible_suggestions(people["wz_ent"], posting)
@@ -75,11 +79,16 @@ def test_opposite_postings_are_suggested(people, firms, chain):
     found = [s for s in demand.suggestions.all() if s.other_posting_id]
     assert [s.other_posting_id for s in found] == [supply.pk]
     assert suggestions.explain(found[0].match) == (
-        "This posting's item “焊管” is exactly the requested “焊管”."
+        "Automobile chain · parts and components link: this posting's item “焊管” is exactly"
+        " the requested “焊管”."
     )
     # The supply, refreshed, finds the demand (and no enterprises).
     made = suggestions.refresh(Posting.objects.get(pk=supply.pk))
     assert [(s.other_posting_id, s.enterprise_id) for s in made] == [(demand.pk, None)]
+    assert suggestions.explain(made[0].match) == (
+        "Automobile chain · parts and components link: the demand asks for “焊管”, exactly the"
+        " offered “焊管”."
+    )
 
 
 def test_posting_page_shows_suggestions_and_match_to_deal(people, firms, chain, client):
@@ -236,7 +245,9 @@ def world_side(firms):
     return firms.wz_internal.side
 
 
-def test_an_import_rebuilds_the_pairs_index(world, firms, django_capture_on_commit_callbacks):
+def test_an_import_rebuilds_the_pairs_index(
+    world, firms, people, django_capture_on_commit_callbacks
+):
     from huey.contrib.djhuey import HUEY
 
     from xietong.enterprise import imports
@@ -250,7 +261,7 @@ def test_an_import_rebuilds_the_pairs_index(world, firms, django_capture_on_comm
     try:
         with django_capture_on_commit_callbacks(execute=True):
             result = imports.import_file(
-                world.users["system_admin"], pair, pair.partner_side, "x.xlsx",
+                people["wz_staff"], pair, pair.partner_side, "x.xlsx",
                 workbook([row(501)]),
             )  # fmt: skip
         assert result.ok and result.created == 1
@@ -259,3 +270,64 @@ def test_an_import_rebuilds_the_pairs_index(world, firms, django_capture_on_comm
         assert [h.id for h in hits] == [f"enterprise:{ent.pk}"]
     finally:
         HUEY.immediate = was
+
+
+def test_index_updates_are_journalled_and_fresh_after_a_reload_from_disk(world, firms, chain):
+    """An update appends to the pair's journal (no full rewrite); another process — here a
+    second EngineService — and a service started afresh both see it; a compaction folds
+    the journal into the saved index and changes nothing that is found."""
+    from xietong.enterprise.suggestions import EngineService
+    from xietong.matching.store import JOURNAL
+
+    pair = world.pair_a
+    reader = EngineService()  # e.g. a gunicorn worker that loaded the index earlier
+    assert not reader.engine(pair).search("需采购精密铸件", region_mode=None).hits
+    directory = suggestions.service.directory(pair)
+    saved = {p.name: p.stat().st_mtime_ns for p in directory.glob("*.npy")}
+
+    products(firms.wz_shared, "精密铸件")
+    suggestions.update_record("enterprise", firms.wz_shared.pk, pair.pk)
+    journal = (directory / JOURNAL).read_text(encoding="utf-8")
+    assert journal.count("\n") == 1 and "精密铸件" in journal
+    assert {p.name: p.stat().st_mtime_ns for p in directory.glob("*.npy")} == saved
+
+    def found(service):
+        hits = service.engine(pair).search("需采购精密铸件", region_mode=None).hits
+        return [h.id for h in hits]
+
+    gone = firms.wz_shared.pk
+    expected = [f"enterprise:{gone}"]
+    assert found(reader) == expected
+    assert found(EngineService()) == expected  # loaded from disk: saved index + journal
+    firms.wz_shared.delete()
+    suggestions.update_record("enterprise", gone, pair.pk)
+    assert found(reader) == [] and found(EngineService()) == []
+
+    store = suggestions.service.store(pair)
+    store.compact_every = 1
+    suggestions.update_record("enterprise", firms.lj_shared.pk, pair.pk)
+    assert not (directory / JOURNAL).exists()  # folded into a fresh save
+    assert found(reader) == [] and found(EngineService()) == []
+    hits = EngineService().engine(pair).search("需采购焊管", region_mode=None).hits
+    assert f"enterprise:{firms.lj_shared.pk}" in [h.id for h in hits]
+
+
+def test_index_store_applies_only_complete_journal_lines(tmp_path):
+    """A reader never applies a line a writer is still writing."""
+    from xietong.matching import Engine, IndexStore, Record
+    from xietong.matching.store import JOURNAL
+
+    directory = tmp_path / "ix"
+    writer = IndexStore(str(directory))
+    writer.replace(Engine.build([Record(id="1", products=["焊管"])]))
+    reader = IndexStore(str(directory))
+    assert len(reader.engine()) == 1
+    writer.update([Record(id="2", products=["精密铸件"])])
+    with open(directory / JOURNAL, "ab") as f:
+        f.write(b'{"remove":["1"]')  # half-written
+    hits = reader.engine().search("需采购精密铸件", region_mode=None).hits
+    assert [h.id for h in hits] == ["2"] and len(reader.engine()) == 2
+    with open(directory / JOURNAL, "ab") as f:
+        f.write(b',"add":[]}\n')
+    assert len(reader.engine()) == 1
+    assert not reader.engine().search("需采购焊管", region_mode=None).hits

@@ -10,19 +10,22 @@ the command line (``xietong matching ...``, :mod:`.cli`) runs it standalone.
 
 Modules: :mod:`.text` (normalisation), :mod:`.lexicon` (cue words), :mod:`.demand` (demand
 understanding), :mod:`.engine` (index, ranking, updates, persistence), :mod:`.graph` (optional
-product relation graph), :mod:`.records` (input records), :mod:`.cli`.
+product relation graph), :mod:`.records` (input records), :mod:`.store` (a live index on
+disk: saved index + journal of changes, shared by processes), :mod:`.cli`.
 """
 
 from .demand import Demand, Mention
 from .engine import Engine, Hit, Match, Result
 from .graph import Graph
 from .records import Record, RecordError
+from .store import IndexStore
 
 __all__ = [
     "Demand",
     "Engine",
     "Graph",
     "Hit",
+    "IndexStore",
     "Match",
     "Mention",
     "Record",

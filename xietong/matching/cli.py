@@ -114,9 +114,10 @@ def cmd_build(a: argparse.Namespace) -> int:
 
 
 def cmd_query(a: argparse.Namespace) -> int:
-    from .engine import Engine
+    from .store import IndexStore
 
-    engine = Engine.load(a.index, graph=_graph(a.graph))
+    # The saved index plus the journal of changes since, if any (a live index of the app).
+    engine = IndexStore(a.index, graph=_graph(a.graph)).engine()
     mode = None if a.region_mode == "none" else a.region_mode
     res = engine.search(a.text, top=a.top, region=a.region, region_mode=mode)
     if a.json:
