@@ -27,6 +27,14 @@ from xietong.pairing.models import (
 )
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Service messages are asserted in English; lazy model messages are read after the
+    ``with`` blocks, so the whole test runs in English."""
+    with translation.override("en"):
+        yield
+
+
 def record(user, pair, **extra):
     values = {
         "held_on": timezone.localdate() - timedelta(days=1),

@@ -6,6 +6,8 @@ from rest_framework.routers import DefaultRouter
 from xietong.conference import api as conference_api
 from xietong.core import api as core_api
 from xietong.enterprise import api as enterprise_api
+from xietong.enterprise import api_events as events_api
+from xietong.pairing import api as pairing_api
 
 from . import auth
 
@@ -21,6 +23,10 @@ router.register("reports", conference_api.ReportViewSet, basename="report")
 router.register("plans", conference_api.PlanViewSet, basename="plan")
 router.register("key-tasks", conference_api.KeyTaskViewSet, basename="keytask")
 for prefix, viewset, basename in enterprise_api.ROUTES:
+    router.register(prefix, viewset, basename=basename)
+for prefix, viewset, basename in events_api.ROUTES:
+    router.register(prefix, viewset, basename=basename)
+for prefix, viewset, basename in pairing_api.ROUTES:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [

@@ -221,6 +221,9 @@ def load() -> dict[str, int]:
     from xietong.enterprise import demo as enterprise_demo  # the five databases' demo data
 
     enterprise_demo.load()
+    from xietong.pairing import demo as pairing_demo  # pairs, contacts, secondments, trainings
+
+    pairing_demo.load()
     return {
         "partnerships": Partnership.objects.count(),
         "org_units": OrgUnit.objects.count(),

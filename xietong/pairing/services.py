@@ -43,7 +43,7 @@ from django.utils.translation import gettext as _
 
 from xietong.conference import services as conference
 from xietong.conference.models import AnnualAgreement, Area, Task
-from xietong.conference.versions import lock
+from xietong.conference.versions import EDITED, lock
 from xietong.core import scope, uploads
 from xietong.core.models import Membership, OrgUnit, Partnership, Role, User
 from xietong.core.notifications import notify
@@ -501,7 +501,7 @@ def contact_url(contact: WorkContact) -> str:
     return _url("pairing:contact_detail", contact.pk)
 
 
-def _notify_confirmers(contact: WorkContact) -> None:
+def notify_confirmers(contact: WorkContact) -> None:
     """Ask the other side to confirm a (re)submitted record."""
     pair = contact.pair
     title = _("Please confirm the work contact of %(date)s: %(pair)s") % {
@@ -610,7 +610,7 @@ def record_contact(
             due_on=action.due_on,
             created_by=user,
         )
-    _notify_confirmers(contact)
+    notify_confirmers(contact)
     return contact
 
 
@@ -744,7 +744,7 @@ def resubmit_contact(
     _apply_contact_changes(contact, changes, participants)
     contact.status = WorkContact.Status.AWAITING
     contact.save()
-    _notify_confirmers(contact)
+    notify_confirmers(contact)
     return contact
 
 
@@ -934,8 +934,10 @@ def _full_clean(obj, exclude: Iterable[str] = ()) -> None:
 
 
 @transaction.atomic
-def create_secondment(user: User, *, partnership: Partnership, **values) -> Secondment:
-    """Coordinators record a cadre of the partner side seconded to a developed-side unit."""
+def create_secondment(user: User, /, *, partnership: Partnership, **values) -> Secondment:
+    """Coordinators record a cadre of the partner side seconded to a developed-side unit.
+    The acting user is positional only: ``user=`` in ``values`` is the seconded cadre's
+    account."""
     _require(may_manage_secondments(user, partnership))
     unknown = set(values) - set(SECONDMENT_FIELDS)
     if unknown:
@@ -948,7 +950,7 @@ def create_secondment(user: User, *, partnership: Partnership, **values) -> Seco
 
 @transaction.atomic
 def update_secondment(
-    user: User, secondment: Secondment, *, version: str | None = None, **changes
+    user: User, secondment: Secondment, /, *, version: str | None = None, **changes
 ) -> Secondment:
     _require(may_manage_secondments(user, secondment.partnership))
     unknown = set(changes) - set(SECONDMENT_FIELDS)
@@ -1161,6 +1163,28 @@ def update_training(
     if people is not None:
         _set_attendees(training, people)
     return training
+
+
+def training_values(training: Training) -> list:
+    """What the training edit form changes, for its version token: the row and its
+    attendees (rewritten on each save, so compared by content, not by id)."""
+    own = [(f.attname, f.value_to_string(training)) for f in Training._meta.concrete_fields]
+    people = sorted(
+        (a.user_id or 0, a.name, a.unit_id or 0, a.unit_name, a.side, f"{a.hours:f}")
+        for a in training.attendances.all()
+    )
+    return [own, people]
+
+
+def visit_values(visit: InspectionVisit) -> list:
+    """The visit's row and its enterprises, for the version token of its edit form."""
+    own = [(f.attname, f.value_to_string(visit)) for f in InspectionVisit._meta.concrete_fields]
+    return [own, sorted(e.pk for e in visit.enterprises.all())]
+
+
+# A stale edit of the attendees or of the enterprises is a conflict too (versions.EDITED).
+EDITED[Training] = training_values
+EDITED[InspectionVisit] = visit_values
 
 
 @dataclass
