@@ -148,6 +148,23 @@ def test_supply_gets_downstream_enterprises_partner_side_first_with_chinese_reas
         )
 
 
+def test_only_the_poster_and_officials_see_whom_the_engine_proposes(
+    people, firms, car_chain, client
+):
+    supply = publish(
+        people, firms.wz_internal, direction=Posting.Direction.SUPPLY, kind=Posting.Kind.SALES,
+        title="供应铝合金轮毂", subject="铝合金轮毂",
+    )  # fmt: skip
+    assert supply.suggestions.exists()
+    for name, sees in (("wz_ent", True), ("lj_staff", True), ("lj_ent", False)):
+        client.force_login(people[name])
+        page = client.get(reverse("enterprise:posting_detail", args=[supply.pk])).content.decode()
+        assert page.count("两江新能源汽车公司") == (1 if sees else 0), name
+        api = client.get(f"/api/v1/postings/{supply.pk}/suggestions/")
+        assert api.status_code == 200
+        assert bool(api.json()) == sees, name
+
+
 def test_supply_item_class_comes_from_the_makers_when_the_poster_has_none(
     world, people, firms, car_chain
 ):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Event, MeetingRequest, Registration
 
@@ -46,10 +47,12 @@ class EventForm(forms.ModelForm):
 
 
 class RegisterForm(forms.Form):
-    enterprise = forms.ModelChoiceField(label=_("enterprise"), queryset=None)
+    enterprise = forms.ModelChoiceField(
+        label=_("enterprise"), queryset=None, widget=forms.Select(attrs={"class": "form-select"})
+    )
     delegates = forms.CharField(
         label=_("delegates"),
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         help_text=_("Name and position, one a line."),
     )
 
@@ -64,10 +67,19 @@ class RegistrationChoice(forms.ModelChoiceField):
 
 
 class RequestForm(forms.Form):
-    sender = RegistrationChoice(label=_("from"), queryset=None)
-    addressee = RegistrationChoice(label=_("to"), queryset=None)
+    sender = RegistrationChoice(
+        label=pgettext_lazy("meeting request", "From"),
+        queryset=None,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    addressee = RegistrationChoice(
+        label=pgettext_lazy("meeting request", "To"),
+        queryset=None,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     preference = forms.ChoiceField(
         label=_("preference"),
+        widget=forms.Select(attrs={"class": "form-select"}),
         choices=[
             c
             for c in MeetingRequest.Preference.choices
@@ -75,7 +87,9 @@ class RequestForm(forms.Form):
         ],
     )
     message = forms.CharField(
-        label=_("message"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("message"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 
     def __init__(self, *args, senders, registrations, **kwargs):

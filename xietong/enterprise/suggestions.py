@@ -514,10 +514,25 @@ def explain(match: dict) -> str:
     return capfirst(_("%(where)s: %(why)s") % {"where": where, "why": why})
 
 
+def may_see_suggestions(user, posting: Posting) -> bool:
+    """The poster and the pair's officials see whom the engine proposes; other enterprises
+    see the posting, not the list of its candidate counterparts."""
+    from . import postings
+    from .queries import reach
+
+    r = reach(user)
+    pair = posting.partnership_id
+    internal = r.admin or pair in r.whole_pairs or any(p == pair for p, _s in r.sides)
+    return internal or postings.is_poster(user, posting)
+
+
 def visible_suggestions(user, posting: Posting) -> list[Suggestion]:
-    """The posting's suggestions whose counterpart the user may see."""
+    """The posting's suggestions whose counterpart the user may see (none for enterprises
+    other than the poster's)."""
     from xietong.core import scope
 
+    if not may_see_suggestions(user, posting):
+        return []
     items = list(
         posting.suggestions.select_related("enterprise__side", "other_posting__side").order_by(
             "rank"
