@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from tests.enterprise.conftest import credit_code
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
-from xietong.core.models import Role
+from xietong.core.models import Membership, Role
+from xietong.enterprise.models import Enterprise
 from xietong.pairing import services
 from xietong.pairing.models import DepartmentPair, WorkContact
 
@@ -99,3 +102,82 @@ def contact(pair, user, held_on, status=WorkContact.Status.CONFIRMED, **extra) -
         **extra,
     }
     return WorkContact.objects.create(**values)
+
+
+# --- Trainings and visits of pair A (used by the page and delete tests) --------------
+
+
+@pytest.fixture
+def trainee(world):
+    user = UserFactory(username="trainee", full_name="陈招商")
+    MembershipFactory(user=user, role=Role.DEPARTMENT_STAFF, org_unit=world.unit_a_partner)
+    return user
+
+
+@pytest.fixture
+def trainings(world, people, trainee):
+    first = services.create_training(
+        people.developed_staff,
+        partnership=world.pair_a,
+        title="招商实务培训",
+        held_on=date(2026, 4, 8),
+        host_unit=world.unit_a_dev,
+        trainers="李教授\n王处长",
+        attendees=[
+            {"name": "陈招商", "hours": Decimal("6"), "user": trainee},
+            {"name": "周某", "hours": Decimal("2"), "unit_name": "万州经开区"},
+        ],
+    )
+    second = services.create_training(
+        people.developed_staff,
+        partnership=world.pair_a,
+        title="产业链招商专题",
+        held_on=date(2026, 6, 3),
+        attendees=[{"name": "陈招商", "hours": Decimal("3.5"), "user": trainee}],
+    )
+    return first, second
+
+
+@pytest.fixture
+def firms(world):
+    pair = world.pair_a
+    own = Enterprise.objects.create(
+        partnership=pair, side=pair.partner_side, name="万州测试企业", credit_code=credit_code(21)
+    )
+    partner_other = Enterprise.objects.create(
+        partnership=pair, side=pair.partner_side, name="万州食品公司", credit_code=credit_code(22)
+    )
+    developed = Enterprise.objects.create(
+        partnership=pair, side=pair.developed_side, name="两江汽车", credit_code=credit_code(23)
+    )
+    Membership.objects.filter(user=world.users["enterprise_user"]).update(enterprise=own)
+    return own, partner_other, developed
+
+
+@pytest.fixture
+def visits(world, people, firms):
+    own, partner_other, developed = firms
+    values = {
+        "partnership": world.pair_a,
+        "starts_on": date(2026, 5, 6),
+        "ends_on": date(2026, 5, 7),
+    }
+    with_own = services.create_visit(
+        people.developed_coordinator,
+        visiting_side="partner",
+        destination="两江新区鱼复工业园",
+        lead="万州区副区长",
+        purpose="考察汽车零部件配套",
+        findings="三家企业有配套意向",
+        follow_ups="6月底前组织专场对接",
+        enterprises=[own, partner_other],
+        **values,
+    )
+    without = services.create_visit(
+        people.developed_coordinator,
+        visiting_side="developed",
+        destination="万州经开区",
+        enterprises=[developed],
+        **values,
+    )
+    return with_own, without

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.management import call_command
+from django.urls import reverse
 
 from tests.factories import OrgUnitFactory
 from xietong.core.models import Notification
@@ -38,6 +39,7 @@ def test_reminders_are_sent_once_when_the_job_runs_twice(world, people, dept_pai
         note = reminders(person).get()
         assert note.key == f"pairing.reminder.{dept_pair.pk}.2026-05"
         assert "产业促进局 ↔ 区经济信息委" in note.title
+        assert note.url == reverse("pairing:pair_detail", args=[dept_pair.pk])
     second = run_daily(date(2026, 5, 20))
     third = run_daily(date(2026, 5, 21))
     assert (second.reminded, second.notifications, third.reminded) == (0, 0, 0)
@@ -81,6 +83,7 @@ def test_a_missed_month_is_escalated_once_to_the_coordinators(world, people, dep
     for person in (people.developed_coordinator, people.partner_coordinator):
         note = escalations(person).get()
         assert note.key == f"pairing.escalation.{dept_pair.pk}.2026-04"
+        assert note.url == reverse("pairing:compliance") + f"?partnership={world.pair_a.pk}"
     assert not escalations(people.developed_staff).exists()
     assert run_daily(date(2026, 5, 1)).escalated == 0
     assert run_daily(date(2026, 5, 2)).escalated == 0

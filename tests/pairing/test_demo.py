@@ -182,3 +182,24 @@ def test_trainings_visits_and_this_months_reminders(article_pair):
             Notification.objects.filter(key=f"pairing.{kind}.{log.pair_id}.{log.period}").count()
             == log.recipients
         )
+
+
+def test_meetings_trainings_and_visits_fall_on_working_days(article_pair):
+    held = list(WorkContact.objects.values_list("held_on", flat=True))
+    held += [t.held_on for t in Training.objects.all()]
+    held += [t.ends_on for t in Training.objects.exclude(ends_on=None)]
+    for visit in InspectionVisit.objects.all():
+        held += [visit.starts_on, visit.ends_on]
+    assert len(held) > 100
+    assert [day for day in held if day.weekday() >= 5] == []
+    # Still spread over the week, not all on one day.
+    assert len({day.weekday() for day in held}) == 5
+
+
+def test_the_working_day_helper_moves_weekends_and_multi_day_meetings():
+    from datetime import date
+
+    assert pairing_demo._working_day(date(2026, 8, 15)) == date(2026, 8, 14)  # Sat -> Fri
+    assert pairing_demo._working_day(date(2026, 8, 16)) == date(2026, 8, 17)  # Sun -> Mon
+    assert pairing_demo._working_day(date(2026, 8, 14), 2) == date(2026, 8, 13)  # Thu–Fri
+    assert pairing_demo._working_day(date(2026, 8, 12)) == date(2026, 8, 12)

@@ -20,7 +20,6 @@ from django.core.validators import RegexValidator
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -173,16 +172,7 @@ class DepartmentPairViewSet(ServiceViewSet):
 
     def perform_destroy(self, instance):
         self._check("delete", instance)
-        if instance.contacts.exists():
-            raise serializers.ValidationError(
-                {
-                    "non_field_errors": [
-                        _("This pair has work contacts: end it instead of deleting it.")
-                    ]
-                }
-            )
-        with transaction.atomic():
-            instance.delete()
+        call(services.delete_pair, self.request.user, instance)
 
     @extend_schema(request=PairEndSerializer, responses=DepartmentPairSerializer)
     @action(detail=True, methods=["post"])

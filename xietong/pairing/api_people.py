@@ -328,6 +328,10 @@ class TrainingViewSet(ServiceViewSet):
     def get_queryset(self):
         return super().get_queryset().prefetch_related("attendances")
 
+    def perform_destroy(self, instance):
+        self._check("delete", instance)
+        call(services.delete_training, self.request.user, instance)
+
     def create_object(self, user, data):
         data.pop("version", None)
         return services.create_training(user, **data)
@@ -468,6 +472,10 @@ class InspectionVisitViewSet(ServiceViewSet):
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("enterprises").distinct()
+
+    def perform_destroy(self, instance):
+        self._check("delete", instance)
+        call(services.delete_visit, self.request.user, instance)
 
     def create_object(self, user, data):
         data.pop("version", None)

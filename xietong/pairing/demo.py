@@ -284,6 +284,16 @@ def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 
 
+def _working_day(day: date, days: int = 1) -> date:
+    """``day``, moved off the weekend (Saturday back to Friday, Sunday on to Monday) so a
+    meeting of ``days`` days falls on working days: offices meet on weekdays."""
+    if day.weekday() == 6:
+        day += timedelta(days=1)
+    while (day + timedelta(days=days - 1)).weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
 @dataclass
 class Month:
     """What the generator decided for a month of a pair."""
@@ -411,7 +421,7 @@ class _Loader:
         for month, decided in sorted(self.plan(pair, seed, reliability).items()):
             if decided.outcome in ("missed", "not_yet"):
                 continue
-            held_on = month.replace(day=decided.day)
+            held_on = _working_day(month.replace(day=decided.day))
             if held_on >= self.today:
                 continue  # not held yet
             entry = (pair, seed, key, held_on, decided.outcome, topic_group)
@@ -421,7 +431,10 @@ class _Loader:
                 self.record(*entry)
 
     def record(self, pair, seed, key, held_on, outcome, topic_group) -> None:
-        if WorkContact.objects.filter(pair=pair, held_on=held_on).exists():
+        # One contact a month per pair: found by its month (a reload stays idempotent).
+        if WorkContact.objects.filter(
+            pair=pair, held_on__year=held_on.year, held_on__month=held_on.month
+        ).exists():
             return
         rng = random.Random(f"{SEED}:{seed}:{held_on}")
         self.contact(pair, key, held_on, outcome, topic_group, rng)
@@ -575,7 +588,10 @@ class _Loader:
             host = self.units.get((key[0], HOST_UNITS[key]))
             sessions = TRAININGS if key == (LJ, WZ) else TRAININGS[:2]
             for n, (title, topics, trainers, hours) in enumerate(sessions):
-                held_on = compliance.add_months(self.first_month, 2 + n * 4).replace(day=15)
+                held_on = _working_day(
+                    compliance.add_months(self.first_month, 2 + n * 4).replace(day=15),
+                    2 if hours >= 5 else 1,
+                )
                 if held_on >= self.today:
                     continue
                 training, created = Training.objects.get_or_create(
@@ -670,6 +686,7 @@ class _Loader:
         ]
         recorder = self.users.get("wz_coord")
         for side, starts, days, destination, lead, purpose, enterprises, findings, follow in rows:
+            starts = _working_day(starts, days)
             if starts >= self.today:
                 continue
             visit, created = InspectionVisit.objects.get_or_create(

@@ -411,6 +411,17 @@ def end_pair(
     return update_pair(user, pair, version=version, ended_on=ended_on)
 
 
+@transaction.atomic
+def delete_pair(user: User, pair: DepartmentPair) -> None:
+    """Delete a pairing entered by mistake. A pair with work contacts keeps its history:
+    it is ended, never deleted."""
+    _require(permission(user, "delete", pair))
+    pair = DepartmentPair.objects.select_for_update().get(pk=pair.pk)
+    if pair.contacts.exists():
+        raise ValidationError(_("This pair has work contacts: end it instead of deleting it."))
+    pair.delete()
+
+
 # --- Work contacts ---------------------------------------------------------------------
 
 
@@ -1165,6 +1176,14 @@ def update_training(
     return training
 
 
+@transaction.atomic
+def delete_training(user: User, training: Training) -> None:
+    """Delete a training recorded by mistake, with its attendances (the trainees'
+    records lose its hours)."""
+    _require(may_manage_trainings(user, training.partnership))
+    training.delete()
+
+
 def training_values(training: Training) -> list:
     """What the training edit form changes, for its version token: the row and its
     attendees (rewritten on each save, so compared by content, not by id)."""
@@ -1300,3 +1319,11 @@ def update_visit(
     if enterprises is not None:
         visit.enterprises.set(enterprises)
     return visit
+
+
+@transaction.atomic
+def delete_visit(user: User, visit: InspectionVisit) -> None:
+    """Delete an inspection visit recorded by mistake (with its list of enterprises)."""
+    _require(may_manage_visits(user, visit.partnership))
+    visit.enterprises.clear()  # recorded by auditlog as an m2m change before the row goes
+    visit.delete()

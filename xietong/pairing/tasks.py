@@ -46,9 +46,9 @@ class DailyResult:
     notifications: int = 0
 
 
-def _url(name: str) -> str:
+def _url(name: str, *args, query: str = "") -> str:
     try:
-        return reverse(name)
+        return reverse(name, args=args) + query
     except NoReverseMatch:  # the pairing pages are not mounted (yet)
         return ""
 
@@ -95,7 +95,7 @@ def _remind(pair: DepartmentPair, period: compliance.Period) -> int | None:
             key=f"pairing.reminder.{pair.pk}.{period.key}",
             title=title,
             body=body,
-            url=_url("pairing:pair_list"),
+            url=_url("pairing:pair_detail", pair.pk),
         )
         sent += note is not None
     log.recipients = sent
@@ -126,7 +126,7 @@ def _escalate(pair: DepartmentPair, period: compliance.Period) -> int | None:
             key=f"pairing.escalation.{pair.pk}.{period.key}",
             title=title,
             body=body,
-            url=_url("pairing:compliance"),
+            url=_url("pairing:compliance", query=f"?partnership={pair.partnership_id}"),
         )
         sent += note is not None
     log.recipients = sent

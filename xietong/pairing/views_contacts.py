@@ -215,6 +215,8 @@ def pair_detail(request, pk):
             .select_related("contact")
             .order_by("-contact__held_on", "pk")[:30],
             "can_manage": services.may_manage_pairs(user, pair.partnership),
+            "can_delete": services.may_manage_pairs(user, pair.partnership)
+            and not pair.contacts.exists(),
             "can_record": services.may_record(user, pair) and pair.is_active,
             "legend": legend(),
         },
