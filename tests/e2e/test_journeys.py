@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from xietong.core import demo
+from xietong.pairing import demo as pairing_demo
 
 from .conftest import (
     DESKTOP,
@@ -37,13 +38,15 @@ EN_SIGN_OUT = "Sign out"
 EN_PARTNERSHIPS = "Partnerships"
 EN_MEMBERS = "Members"
 
-# Demo data (xietong/core/demo.py) is the source of truth for names.
+# Demo data (xietong/core/demo.py, and the units the pairing demo adds) is the source of
+# truth for names.
 MODEL_PAIR = "两江新区 ↔ 万州区"
 SAMPLE_PAIR = "渝中区 ↔ 城口县"
 
 
 def _units(region: str) -> list[str]:
-    return [name for name, *_ in demo.UNITS[region]]
+    extra = [name for where, name, *_ in pairing_demo.EXTRA_UNITS if where == region]
+    return [name for name, *_ in demo.UNITS[region]] + extra
 
 
 def _full_name(username: str) -> str:
