@@ -47,14 +47,14 @@ from io import BytesIO
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
+from tests.matrix import MatrixClient, web_client
 from xietong.conference import imports
 from xietong.conference.models import (
     AgendaItem,
@@ -196,39 +196,11 @@ def matrix(django_db_setup, django_db_blocker, tmp_path_factory):
                            b_staff, cast["coord_b"]),
             }  # fmt: skip
             yield SimpleNamespace(
-                cast=cast, sides=sides, units=units, web=_web_client(cast), api=APIClient()
+                cast=cast, sides=sides, units=units, web=web_client(cast), api=APIClient()
             )
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
-
-
-class MatrixClient(Client):
-    """One test client for the whole module, whose sign-in is a cookie.
-
-    A new ``Client`` per test builds the middleware chain again (whitenoise alone scans
-    every static file), and ``force_login`` writes a session, axes and audit rows each
-    time: most of what a cell of the table cost. Here each person's session is written
-    once, with the rest of the world; signing in sets its cookie. (A test's writes to a
-    session are rolled back with the test, like everything else.)
-    """
-
-    sessions: dict[int, str]
-
-    def force_login(self, user, backend=None):
-        self.cookies.clear()
-        self.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[user.pk]
-
-
-def _web_client(cast: dict) -> MatrixClient:
-    web = MatrixClient()
-    web.sessions = {}
-    for user in cast.values():
-        if user is not None:
-            once = Client()
-            once.force_login(user)
-            web.sessions[user.pk] = once.cookies[settings.SESSION_COOKIE_NAME].value
-    return web
 
 
 @pytest.fixture

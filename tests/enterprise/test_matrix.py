@@ -49,7 +49,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
@@ -57,6 +56,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.matrix import MatrixClient, forget, web_client
 from xietong.core.models import Role, SecurityEvent
 from xietong.enterprise import forms as eforms
 from xietong.enterprise import postings, services
@@ -313,39 +313,8 @@ def _build() -> SimpleNamespace:
     _workflow(b, extra_b)
     a.interested, b.interested = extra_a["interested"], extra_b["interested"]
     for user in [*cast.values(), *extra_a.values(), *extra_b.values()]:
-        _forget(user)
-    return SimpleNamespace(
-        cast=cast, sides={"A": a, "B": b}, web=_web_client(cast), api=APIClient()
-    )
-
-
-def _forget(user) -> None:
-    """Drop the per-request caches of what a user may do (built while the world grew)."""
-    if user is not None:
-        for name in ("_xietong_enterprise_reach", "_xietong_grants"):
-            user.__dict__.pop(name, None)
-
-
-class MatrixClient(Client):
-    """One test client whose sign-in is a session cookie written once (see the conference
-    matrix: a new client and ``force_login`` per cell cost most of a cell's time)."""
-
-    sessions: dict[int, str]
-
-    def force_login(self, user, backend=None):
-        self.cookies.clear()
-        self.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[user.pk]
-
-
-def _web_client(cast: dict) -> MatrixClient:
-    web = MatrixClient()
-    web.sessions = {}
-    for user in cast.values():
-        if user is not None:
-            once = Client()
-            once.force_login(user)
-            web.sessions[user.pk] = once.cookies[settings.SESSION_COOKIE_NAME].value
-    return web
+        forget(user)
+    return SimpleNamespace(cast=cast, sides={"A": a, "B": b}, web=web_client(cast), api=APIClient())
 
 
 @pytest.fixture
@@ -364,7 +333,7 @@ def api(matrix, db) -> APIClient:
 @pytest.fixture
 def cast(matrix, db) -> dict:
     for user in matrix.cast.values():
-        _forget(user)
+        forget(user)
     return matrix.cast
 
 
@@ -973,7 +942,7 @@ def request(client, api, probe: Probe, s: SimpleNamespace, user):
     path = probe.path(s)
     data = probe.data(s) if probe.data else {}
     if probe.api:
-        _forget(user)
+        forget(user)
         api.force_authenticate(user)
         return getattr(api, probe.method.lower())(path, data, format="json")
     client.cookies.clear()
@@ -1129,11 +1098,11 @@ def test_the_contact_of_a_posting_is_revealed_only_after_acceptance_and_audited(
     assert events() == 0
     # The poster accepts; the interested enterprise then reads the contact, audited each time.
     interest = Interest.objects.get(posting=a.published, user=lj_ent)
-    _forget(cast["wz_ent"])
+    forget(cast["wz_ent"])
     api.force_authenticate(cast["wz_ent"])
     body = {"interest": interest.pk, "accept": True}
     assert api.post(f"{url}answer/", body, format="json").status_code == 200
-    _forget(lj_ent)
+    forget(lj_ent)
     api.force_authenticate(lj_ent)
     assert api.get(url).json()["contact"]["phone"] == POSTING_PHONE
     assert events() == 1

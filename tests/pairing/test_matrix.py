@@ -47,15 +47,15 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
+from tests.matrix import MatrixClient, forget, web_client
 from xietong.conference.versions import version_of
 from xietong.core.models import Role
 from xietong.enterprise.models import Enterprise
@@ -217,38 +217,8 @@ def _build() -> SimpleNamespace:
     a = _records(pair_a, "甲方", 100, cast["dev_staff"], cast["par_staff"], cast["coord"], own_a)
     b = _records(pair_b, "乙方", 200, b_dev, b_par, cast["coord_b"], own_b)
     for user in [*cast.values(), b_dev, b_par]:
-        _forget(user)
-    return SimpleNamespace(
-        cast=cast, sides={"A": a, "B": b}, web=_web_client(cast), api=APIClient()
-    )
-
-
-def _forget(user) -> None:
-    """Drop the per-request caches of what a user may do (built while the world grew)."""
-    if user is not None:
-        for name in ("_xietong_enterprise_reach", "_xietong_grants"):
-            user.__dict__.pop(name, None)
-
-
-class MatrixClient(Client):
-    """One test client whose sign-in is a session cookie written once."""
-
-    sessions: dict[int, str]
-
-    def force_login(self, user, backend=None):
-        self.cookies.clear()
-        self.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[user.pk]
-
-
-def _web_client(cast: dict) -> MatrixClient:
-    web = MatrixClient()
-    web.sessions = {}
-    for user in cast.values():
-        if user is not None:
-            once = Client()
-            once.force_login(user)
-            web.sessions[user.pk] = once.cookies[settings.SESSION_COOKIE_NAME].value
-    return web
+        forget(user)
+    return SimpleNamespace(cast=cast, sides={"A": a, "B": b}, web=web_client(cast), api=APIClient())
 
 
 @pytest.fixture
@@ -267,7 +237,7 @@ def api(matrix, db) -> APIClient:
 @pytest.fixture
 def cast(matrix, db) -> dict:
     for user in matrix.cast.values():
-        _forget(user)
+        forget(user)
     return matrix.cast
 
 
@@ -795,7 +765,7 @@ def request(client, api, probe: Probe, s: SimpleNamespace, user):
     path = probe.path(s)
     data = probe.data(s) if probe.data else {}
     if probe.api:
-        _forget(user)
+        forget(user)
         api.force_authenticate(user)
         return getattr(api, probe.method.lower())(path, data, format="json")
     client.cookies.clear()
