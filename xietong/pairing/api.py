@@ -37,11 +37,11 @@ from . import services
 from .api_common import (
     MONTH_PATTERN,
     PairingModelSerializer,
+    PartnershipFixedSerializer,
     ReasonSerializer,
     ServiceViewSet,
     UnitSerializer,
     VersionOnlySerializer,
-    not_changing,
     scoped_pk,
     side_field,
     write_schema,
@@ -89,7 +89,7 @@ class DepartmentPairSerializer(PairingModelSerializer):
         read_only_fields = fields
 
 
-class DepartmentPairWriteSerializer(serializers.Serializer):
+class DepartmentPairWriteSerializer(PartnershipFixedSerializer):
     """A pair of departments, one of each side of the partnership; the persons in charge
     must be members of their side. The partnership is given on creation only."""
 
@@ -105,17 +105,6 @@ class DepartmentPairWriteSerializer(serializers.Serializer):
     ended_on = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True)
     version = version_input()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance is not None:
-            self.fields["partnership"].required = False
-
-    def validate(self, attrs):
-        not_changing(self.instance, attrs, "partnership")
-        if self.instance is not None:
-            attrs.pop("partnership", None)
-        return attrs
 
 
 class PairEndSerializer(serializers.Serializer):

@@ -131,6 +131,22 @@ def not_changing(instance, attrs: dict, name: str) -> None:
         )
 
 
+class PartnershipFixedSerializer(serializers.Serializer):
+    """A write payload whose ``partnership`` is given on create and fixed afterwards (an
+    update may repeat it, not change it)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None:
+            self.fields["partnership"].required = False
+
+    def validate(self, attrs):
+        not_changing(self.instance, attrs, "partnership")
+        if self.instance is not None:
+            attrs.pop("partnership", None)
+        return attrs
+
+
 class ServiceViewSet(ScopedViewSet):
     """Create and update through the service functions, answering with the object as read:
     the role's right is checked before the payload (403), the payload's fields next (400),

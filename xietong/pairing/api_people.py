@@ -19,11 +19,11 @@ from . import services
 from .api_common import (
     PairingChoiceField,
     PairingModelSerializer,
+    PartnershipFixedSerializer,
     PartnershipYearQuery,
     ReasonSerializer,
     ServiceViewSet,
     UnitSerializer,
-    not_changing,
     scoped_pk,
     side_field,
     visible_partnership,
@@ -79,7 +79,7 @@ class SecondmentSerializer(PairingModelSerializer):
         read_only_fields = fields
 
 
-class SecondmentWriteSerializer(serializers.Serializer):
+class SecondmentWriteSerializer(PartnershipFixedSerializer):
     """A cadre of the partner side seconded to a department of the developed side."""
 
     partnership = scoped_pk(Partnership)
@@ -95,17 +95,6 @@ class SecondmentWriteSerializer(serializers.Serializer):
     mentor_name = serializers.CharField(required=False, allow_blank=True, max_length=60)
     goals = serializers.CharField(required=False, allow_blank=True)
     version = version_input()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance is not None:
-            self.fields["partnership"].required = False
-
-    def validate(self, attrs):
-        not_changing(self.instance, attrs, "partnership")
-        if self.instance is not None:
-            attrs.pop("partnership", None)
-        return attrs
 
 
 class EvaluationSerializer(serializers.Serializer):
@@ -254,7 +243,7 @@ class TrainingSerializer(PairingModelSerializer):
         read_only_fields = fields
 
 
-class TrainingWriteSerializer(serializers.Serializer):
+class TrainingWriteSerializer(PartnershipFixedSerializer):
     """A training session with its attendees (the list, when given, replaces the old one)."""
 
     partnership = scoped_pk(Partnership)
@@ -267,17 +256,6 @@ class TrainingWriteSerializer(serializers.Serializer):
     host_unit = scoped_pk(OrgUnit, required=False, allow_null=True)
     attendees = AttendanceSerializer(many=True, required=False)
     version = version_input()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance is not None:
-            self.fields["partnership"].required = False
-
-    def validate(self, attrs):
-        not_changing(self.instance, attrs, "partnership")
-        if self.instance is not None:
-            attrs.pop("partnership", None)
-        return attrs
 
 
 class SessionSerializer(serializers.Serializer):
@@ -417,7 +395,7 @@ class InspectionVisitSerializer(PairingModelSerializer):
         read_only_fields = fields
 
 
-class InspectionVisitWriteSerializer(serializers.Serializer):
+class InspectionVisitWriteSerializer(PartnershipFixedSerializer):
     """An enterprise delegation of one side visiting the other, with the enterprises
     involved (of the partnership; the list, when given, replaces the old one)."""
 
@@ -432,17 +410,6 @@ class InspectionVisitWriteSerializer(serializers.Serializer):
     follow_ups = serializers.CharField(required=False, allow_blank=True)
     enterprises = scoped_pk(Enterprise, many=True, required=False)
     version = version_input()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance is not None:
-            self.fields["partnership"].required = False
-
-    def validate(self, attrs):
-        not_changing(self.instance, attrs, "partnership")
-        if self.instance is not None:
-            attrs.pop("partnership", None)
-        return attrs
 
 
 class VisitFilter(filters.FilterSet):
